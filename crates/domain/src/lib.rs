@@ -1,0 +1,20 @@
+//! Pure policy types of zhenxing: identities, divisions, households, incomes, roles.
+//!
+//! This crate does no IO (Architecture Invariant, checked in CI): no database, no HTTP, no files.
+//! Every value here is parsed once (`parse`) and valid from then on.
+
+pub mod codes;
+pub mod division;
+pub mod household;
+pub mod id_number;
+pub mod income;
+pub mod money;
+pub mod role;
+
+pub use codes::CodeEnum;
+pub use division::{DivisionCode, DivisionLevel};
+pub use household::{Household, Member};
+pub use id_number::{IdKind, IdNumber, IdNumberError};
+pub use income::{IncomeRecord, IncomeError};
+pub use money::{Yuan, YuanError};
+pub use role::Role;

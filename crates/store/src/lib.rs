@@ -1,0 +1,254 @@
+//! The system of record: the [`Store`] trait and its SQL implementation on SQLite and PostgreSQL.
+//!
+//! Every read that returns registry data takes an [`Actor`] and filters by the actor's scope division
+//! *inside the SQL*, so an out-of-scope household is indistinguishable from an absent one
+//! ([`StoreError::NotFound`]). Every change writes an audit row in the same transaction.
+
+mod audit;
+mod households;
+mod import;
+mod sql;
+mod users;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use zhenxing_domain::household::{Household, HouseholdKind, MonitoringCategory};
+use zhenxing_domain::{DivisionCode, DivisionLevel, Member, Role, Yuan};
+
+pub use sql::{Backend, SqlStore};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Errors narrowed for callers: the web layer maps `NotFound` to 404, `Conflict` and `Invalid` to a
+/// Chinese message for the user, and `Database` to an opaque 500 (logged with context).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("记录不存在")]
+    NotFound,
+    /// Someone else changed the row since it was read (optimistic `version`), or a uniqueness rule.
+    #[error("{0}")]
+    Conflict(String),
+    /// A request the store refuses for a business reason, with a message for the user.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("数据库错误: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("数据库迁移失败: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("数据损坏: {0}")]
+    Corrupt(String),
+}
+
+/// Who is acting: used for scoping every query and for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub username: String,
+    pub role: Role,
+    pub scope: DivisionCode,
+}
+
+impl Actor {
+    /// The command-line operator: whole deployment, recorded as `system` unless named.
+    pub fn system(scope: DivisionCode) -> Self {
+        Actor { user_id: None, username: "system".into(), role: Role::Admin, scope }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Division {
+    pub code: DivisionCode,
+    pub name: String,
+    #[serde(skip)]
+    pub level: DivisionLevel,
+    /// True for codes we derived for the demo (village codes are not public): shown as such.
+    pub is_demo_code: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub division: DivisionCode,
+    pub password_hash: String,
+    pub active: bool,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub division: DivisionCode,
+    pub password_hash: String,
+}
+
+/// Filters of the household list; all optional, combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HouseholdFilter {
+    pub village: Option<DivisionCode>,
+    pub group: Option<u16>,
+    pub kind: Option<HouseholdKind>,
+    /// Matches a member's name (substring) or the household number (prefix).
+    pub text: Option<String>,
+    /// A full ID number (any member), or its last 4+ characters.
+    pub id_number: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest { page: 1, per_page: 20 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// One line of the household list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HouseholdRow {
+    pub household_no: String,
+    pub village_code: DivisionCode,
+    pub village_name: String,
+    pub group: Option<u16>,
+    pub kind: HouseholdKind,
+    pub monitoring_category: Option<MonitoringCategory>,
+    pub head_name: Option<String>,
+    /// Full stored ID of the head: callers mask it unless the role may see it.
+    pub head_id_number: Option<String>,
+    pub size: i64,
+    pub latest_income_year: Option<i32>,
+    pub latest_net_income_per_capita: Option<Yuan>,
+}
+
+/// Row identity and optimistic-lock version of an editable record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct RowKey {
+    pub id: i64,
+    pub version: i64,
+}
+
+/// A household as stored: the domain value plus the keys needed to edit it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HouseholdDetail {
+    pub key: RowKey,
+    pub village_name: String,
+    pub household: Household,
+    /// Aligned with `household.members`.
+    pub member_keys: Vec<RowKey>,
+    pub updated_at: String,
+}
+
+/// The editable household columns (members and incomes are edited on their own rows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HouseholdFields {
+    pub group: Option<u16>,
+    pub kind: HouseholdKind,
+    pub monitoring_category: Option<MonitoringCategory>,
+    pub phone: Option<String>,
+    pub house_safe: Option<bool>,
+    pub water_safe: Option<bool>,
+    pub farmland_centimu: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportSummary {
+    pub households_created: u64,
+    pub households_updated: u64,
+    pub households_unchanged: u64,
+    pub members_created: u64,
+    pub members_updated: u64,
+    pub members_removed: u64,
+    /// Members in the file (all of them, changed or not).
+    pub members_total: u64,
+}
+
+/// Households and people of one village, by household kind.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct VillageStat {
+    pub code: DivisionCode,
+    pub name: String,
+    pub exited: u64,
+    pub monitored: u64,
+    pub ordinary: u64,
+    pub people: u64,
+}
+
+impl VillageStat {
+    pub fn households(&self) -> u64 {
+        self.exited + self.monitored + self.ordinary
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity: String,
+    pub entity_key: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The store as the rest of the system sees it. One implementation ([`SqlStore`]) serves SQLite and
+/// PostgreSQL; the trait is the seam for a distributed backend and keeps callers off SQL.
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    // --- divisions ---
+    /// All divisions of the deployment (county, town, villages), ordered by code.
+    async fn divisions(&self) -> Result<Vec<Division>>;
+
+    // --- users, login attempts and sessions ---
+    async fn user_create(&self, actor: &Actor, user: NewUser) -> Result<i64>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<UserRecord>>;
+    async fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>>;
+    /// Users inside the actor's scope.
+    async fn users(&self, actor: &Actor) -> Result<Vec<UserRecord>>;
+    async fn user_set_active(&self, actor: &Actor, id: i64, expected_version: i64, active: bool) -> Result<()>;
+    async fn login_attempt_record(&self, username: &str, success: bool) -> Result<()>;
+    /// Failed attempts for `username` at or after `since` and after its last success.
+    async fn login_failures_since(&self, username: &str, since: OffsetDateTime) -> Result<u32>;
+    async fn session_load(&self, id: &str) -> Result<Option<String>>;
+    async fn session_save(&self, id: &str, data: &str, expires_at: OffsetDateTime) -> Result<()>;
+    async fn session_delete(&self, id: &str) -> Result<()>;
+
+    // --- registry reads (scoped) ---
+    async fn village_stats(&self, actor: &Actor) -> Result<Vec<VillageStat>>;
+    async fn household_list(&self, actor: &Actor, filter: &HouseholdFilter, page: PageRequest) -> Result<Page<HouseholdRow>>;
+    async fn household_get(&self, actor: &Actor, household_no: &str) -> Result<HouseholdDetail>;
+    /// Full households matching the filter, for export, in household-number order.
+    async fn households_export(&self, actor: &Actor, filter: &HouseholdFilter) -> Result<Vec<HouseholdDetail>>;
+    /// Which household (number) each of these resident IDs (18-char base) belongs to, if any.
+    async fn member_locations(&self, id_bases: &[String]) -> Result<HashMap<String, String>>;
+
+    // --- registry writes (scoped, versioned, audited) ---
+    async fn household_update(&self, actor: &Actor, household_no: &str, expected_version: i64, fields: HouseholdFields) -> Result<()>;
+    async fn member_update(&self, actor: &Actor, member_id: i64, expected_version: i64, member: Member) -> Result<()>;
+    /// Upserts whole households (members and income years as given) in one transaction.
+    /// `progress` is called with the number of households written so far.
+    async fn households_import(&self, actor: &Actor, households: Vec<Household>, progress: &(dyn Fn(u64) + Send + Sync)) -> Result<ImportSummary>;
+
+    // --- audit ---
+    async fn audit_record(&self, actor: &Actor, action: &str, entity: &str, entity_key: &str, household_no: Option<&str>) -> Result<()>;
+    async fn audit_for_household(&self, actor: &Actor, household_no: &str) -> Result<Vec<AuditEntry>>;
+}
