@@ -8,6 +8,7 @@ pub mod division;
 pub mod household;
 pub mod id_number;
 pub mod income;
+pub mod layout;
 pub mod money;
 pub mod role;
 

@@ -1,0 +1,240 @@
+//! [`SqlStore`]: the `Store` on SQLite or PostgreSQL through sqlx's `Any` driver.
+//!
+//! Both schemas use the types the two share (BIGINT/INTEGER, TEXT, ISO-8601 text for times), so one
+//! set of queries with `$n` parameters serves both; the migrations live in one folder per backend.
+
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+use time::OffsetDateTime;
+use time::macros::format_description;
+use zhenxing_domain::DivisionCode;
+
+use crate::{Result, StoreError};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// The largest number of bind parameters we put in one statement.
+    pub(crate) fn max_params(self) -> usize {
+        match self {
+            Backend::Sqlite => 30_000,
+            Backend::Postgres => 60_000,
+        }
+    }
+}
+
+/// The store over a connection pool. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pub(crate) pool: AnyPool,
+    pub(crate) backend: Backend,
+}
+
+/// 綦江区 / 扶欢镇 / 扶欢社区 and the 15 villages (POLICY.md §10). Village codes are not public: the
+/// codes under 500110120 are derived for the demo and stored with `is_demo_code = 1`.
+pub const SEED_DIVISIONS: &[(&str, &str, bool)] = &[
+    ("500110", "綦江区", false),
+    ("500110120", "扶欢镇", false),
+    ("500110120001", "扶欢社区", true),
+    ("500110120201", "石足村", true),
+    ("500110120202", "崇恩村", true),
+    ("500110120203", "东升村", true),
+    ("500110120204", "青岩村", true),
+    ("500110120205", "插旗村", true),
+    ("500110120206", "长榜村", true),
+    ("500110120207", "高滩村", true),
+    ("500110120208", "盘石村", true),
+    ("500110120209", "松山村", true),
+    ("500110120210", "文峰村", true),
+    ("500110120211", "安育村", true),
+    ("500110120212", "小卷村", true),
+    ("500110120213", "岚垭村", true),
+    ("500110120214", "民主村", true),
+    ("500110120215", "大石板村", true),
+];
+
+impl SqlStore {
+    /// Connects to `sqlite://path` (the file is created) or `postgres://…`, applies the migrations
+    /// and seeds the divisions of a fresh database.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            let url = if url.contains('?') || url.contains(":memory:") { url.to_string() } else { format!("{url}?mode=rwc") };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(StoreError::Invalid(format!("不支持的数据库地址“{url}”：应以 sqlite:// 或 postgres:// 开头")));
+        };
+        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 4,
+                Backend::Postgres => 16,
+            })
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let store = SqlStore { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations and seeds the divisions if there are none. Idempotent.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM divisions").fetch_one(&self.pool).await?;
+        if count == 0 {
+            let now = now_text();
+            let mut tx = self.pool.begin().await?;
+            for (code, name, demo) in SEED_DIVISIONS {
+                let code = DivisionCode::parse(code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let level = match code.level() {
+                    zhenxing_domain::DivisionLevel::County => "county",
+                    zhenxing_domain::DivisionLevel::Town => "town",
+                    zhenxing_domain::DivisionLevel::Village => "village",
+                    zhenxing_domain::DivisionLevel::Group => "group",
+                };
+                sqlx::query("INSERT INTO divisions (code, name, level, parent_code, is_demo_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
+                    .bind(code.as_str().to_string())
+                    .bind(name.to_string())
+                    .bind(level)
+                    .bind(code.parent().map(|p| p.as_str().to_string()))
+                    .bind(i64::from(*demo))
+                    .bind(now.clone())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+pub(crate) fn now_text() -> String {
+    time_text(OffsetDateTime::now_utc())
+}
+
+/// UTC timestamps as fixed-width, sortable text: `2026-11-28T21:58:54.123456Z`.
+pub(crate) fn time_text(t: OffsetDateTime) -> String {
+    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    t.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// The half-open text range `[scope, scope + ":")` of codes inside `scope` (':' sorts after '9').
+pub(crate) fn scope_range(scope: &DivisionCode) -> (String, String) {
+    (scope.as_str().to_string(), format!("{}:", scope.as_str()))
+}
+
+/// `$start, $start+1, …` placeholders for an IN list or a VALUES tuple.
+pub(crate) fn placeholders(start: usize, count: usize) -> String {
+    (start..start + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+#[async_trait::async_trait]
+impl crate::Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn divisions(&self) -> Result<Vec<crate::Division>> {
+        use sqlx::Row;
+        let rows = sqlx::query("SELECT code, name, is_demo_code FROM divisions ORDER BY code").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let code: String = r.try_get("code")?;
+                let code = DivisionCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(crate::Division { level: code.level(), code, name: r.try_get("name")?, is_demo_code: r.try_get::<i64, _>("is_demo_code")? != 0 })
+            })
+            .collect()
+    }
+
+    async fn user_create(&self, actor: &crate::Actor, user: crate::NewUser) -> Result<i64> {
+        self.user_create_impl(actor, user).await
+    }
+    async fn user_by_username(&self, username: &str) -> Result<Option<crate::UserRecord>> {
+        self.user_by_username_impl(username).await
+    }
+    async fn user_by_id(&self, id: i64) -> Result<Option<crate::UserRecord>> {
+        self.user_by_id_impl(id).await
+    }
+    async fn users(&self, actor: &crate::Actor) -> Result<Vec<crate::UserRecord>> {
+        self.users_impl(actor).await
+    }
+    async fn user_set_active(&self, actor: &crate::Actor, id: i64, expected_version: i64, active: bool) -> Result<()> {
+        self.user_set_active_impl(actor, id, expected_version, active).await
+    }
+    async fn login_attempt_record(&self, username: &str, success: bool) -> Result<()> {
+        self.login_attempt_record_impl(username, success).await
+    }
+    async fn login_failures_since(&self, username: &str, since: OffsetDateTime) -> Result<u32> {
+        self.login_failures_since_impl(username, since).await
+    }
+    async fn session_load(&self, id: &str) -> Result<Option<String>> {
+        self.session_load_impl(id).await
+    }
+    async fn session_save(&self, id: &str, data: &str, expires_at: OffsetDateTime) -> Result<()> {
+        self.session_save_impl(id, data, expires_at).await
+    }
+    async fn session_delete(&self, id: &str) -> Result<()> {
+        self.session_delete_impl(id).await
+    }
+    async fn village_stats(&self, actor: &crate::Actor) -> Result<Vec<crate::VillageStat>> {
+        self.village_stats_impl(actor).await
+    }
+    async fn household_list(&self, actor: &crate::Actor, filter: &crate::HouseholdFilter, page: crate::PageRequest) -> Result<crate::Page<crate::HouseholdRow>> {
+        self.household_list_impl(actor, filter, page).await
+    }
+    async fn household_get(&self, actor: &crate::Actor, household_no: &str) -> Result<crate::HouseholdDetail> {
+        self.household_get_impl(actor, household_no).await
+    }
+    async fn households_export(&self, actor: &crate::Actor, filter: &crate::HouseholdFilter) -> Result<Vec<crate::HouseholdDetail>> {
+        self.households_export_impl(actor, filter).await
+    }
+    async fn member_locations(&self, id_bases: &[String]) -> Result<std::collections::HashMap<String, String>> {
+        self.member_locations_impl(id_bases).await
+    }
+    async fn household_update(&self, actor: &crate::Actor, household_no: &str, expected_version: i64, fields: crate::HouseholdFields) -> Result<()> {
+        self.household_update_impl(actor, household_no, expected_version, fields).await
+    }
+    async fn member_update(&self, actor: &crate::Actor, member_id: i64, expected_version: i64, member: zhenxing_domain::Member) -> Result<()> {
+        self.member_update_impl(actor, member_id, expected_version, member).await
+    }
+    async fn households_import(
+        &self,
+        actor: &crate::Actor,
+        households: Vec<zhenxing_domain::Household>,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<crate::ImportSummary> {
+        self.households_import_impl(actor, households, progress).await
+    }
+    async fn audit_record(&self, actor: &crate::Actor, action: &str, entity: &str, entity_key: &str, household_no: Option<&str>) -> Result<()> {
+        self.audit_record_impl(actor, action, entity, entity_key, household_no).await
+    }
+    async fn audit_for_household(&self, actor: &crate::Actor, household_no: &str) -> Result<Vec<crate::AuditEntry>> {
+        self.audit_for_household_impl(actor, household_no).await
+    }
+}

@@ -1,0 +1,114 @@
+//! The page frame, the templates (embedded at compile time) and the static stylesheet.
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use minijinja::{Environment, Value};
+use serde::Serialize;
+use zhenxing_domain::CodeEnum;
+
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::state::AppState;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("templates/base.html")),
+    ("macros.html", include_str!("templates/macros.html")),
+    ("error.html", include_str!("templates/error.html")),
+    ("login.html", include_str!("templates/login.html")),
+    ("me.html", include_str!("templates/me.html")),
+    ("home.html", include_str!("templates/home.html")),
+    ("households.html", include_str!("templates/households.html")),
+    ("household.html", include_str!("templates/household.html")),
+    ("household_edit.html", include_str!("templates/household_edit.html")),
+    ("member_edit.html", include_str!("templates/member_edit.html")),
+    ("import.html", include_str!("templates/import.html")),
+    ("import_preview.html", include_str!("templates/import_preview.html")),
+    ("import_done.html", include_str!("templates/import_done.html")),
+    ("users.html", include_str!("templates/users.html")),
+];
+
+const APP_CSS: &str = include_str!("static/app.css");
+
+pub fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    for (name, src) in TEMPLATES {
+        // The templates are part of the binary; a syntax error is caught by the tests.
+        if let Err(e) = env.add_template(name, src) {
+            tracing::error!(template = name, error = %e, "template does not compile");
+        }
+    }
+    env.add_filter("count", |v: Value| -> String {
+        match i64::try_from(v.clone()) {
+            Ok(n) => crate::views::count(n),
+            Err(_) => v.to_string(),
+        }
+    });
+    env
+}
+
+/// What the frame of every logged-in page shows: title bar, menus, the user and the form token.
+#[derive(Debug, Serialize)]
+pub struct Frame {
+    pub township: String,
+    pub title: String,
+    /// The menu entry to highlight.
+    pub nav: &'static str,
+    pub display_name: String,
+    pub role_label: &'static str,
+    pub scope_label: String,
+    pub csrf_token: String,
+    pub can_read_registry: bool,
+    pub can_edit: bool,
+    pub can_unmask: bool,
+    pub is_admin: bool,
+    pub flash: Option<String>,
+}
+
+impl Frame {
+    pub async fn build(state: &AppState, user: &CurrentUser, nav: &'static str, title: &str) -> Result<Frame, AppError> {
+        let role = user.role();
+        Ok(Frame {
+            township: state.settings.township_name.clone(),
+            title: title.to_string(),
+            nav,
+            display_name: user.user.display_name.clone(),
+            role_label: role.label(),
+            scope_label: state.division_name(&user.user.division).await?,
+            csrf_token: user.csrf().await?,
+            can_read_registry: role.can_read_registry(),
+            can_edit: role.can_edit_registry(),
+            can_unmask: role.can_unmask(),
+            is_admin: role.can_manage_users(),
+            flash: user.take_flash().await?,
+        })
+    }
+}
+
+pub fn static_routes() -> Router<AppState> {
+    Router::new().route("/static/app.css", get(app_css))
+}
+
+async fn app_css() -> Response {
+    let mut resp = APP_CSS.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        let mut env = Environment::new();
+        for (name, src) in TEMPLATES {
+            if let Err(e) = env.add_template(name, src) {
+                panic!("{name}: {e:#}");
+            }
+        }
+    }
+}
