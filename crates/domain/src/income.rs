@@ -61,10 +61,10 @@ impl IncomeRecord {
                 return Err(IncomeError::NetIncomeMismatch { expected: expected.plain(), given: given.plain() });
             }
         }
-        if let (Some(given), Some(expected)) = (per_capita, self.net_income_per_capita(size)) {
-            if given != expected {
-                return Err(IncomeError::PerCapitaMismatch { expected: expected.plain(), given: given.plain() });
-            }
+        if let (Some(given), Some(expected)) = (per_capita, self.net_income_per_capita(size))
+            && given != expected
+        {
+            return Err(IncomeError::PerCapitaMismatch { expected: expected.plain(), given: given.plain() });
         }
         Ok(())
     }

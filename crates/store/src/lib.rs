@@ -217,6 +217,9 @@ pub trait Store: Send + Sync {
     // --- divisions ---
     /// All divisions of the deployment (county, town, villages), ordered by code.
     async fn divisions(&self) -> Result<Vec<Division>>;
+    /// Adds the divisions that are missing (a synthetic region, a new village); existing codes keep
+    /// their names. Parents must come before children.
+    async fn divisions_ensure(&self, actor: &Actor, divisions: &[(DivisionCode, String)]) -> Result<u64>;
 
     // --- users, login attempts and sessions ---
     async fn user_create(&self, actor: &Actor, user: NewUser) -> Result<i64>;

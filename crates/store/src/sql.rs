@@ -104,34 +104,56 @@ impl SqlStore {
         }
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM divisions").fetch_one(&self.pool).await?;
         if count == 0 {
-            let now = now_text();
             let mut tx = self.pool.begin().await?;
             for (code, name, demo) in SEED_DIVISIONS {
                 let code = DivisionCode::parse(code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let level = match code.level() {
-                    zhenxing_domain::DivisionLevel::County => "county",
-                    zhenxing_domain::DivisionLevel::Town => "town",
-                    zhenxing_domain::DivisionLevel::Village => "village",
-                    zhenxing_domain::DivisionLevel::Group => "group",
-                };
-                sqlx::query("INSERT INTO divisions (code, name, level, parent_code, is_demo_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
-                    .bind(code.as_str().to_string())
-                    .bind(name.to_string())
-                    .bind(level)
-                    .bind(code.parent().map(|p| p.as_str().to_string()))
-                    .bind(i64::from(*demo))
-                    .bind(now.clone())
-                    .execute(&mut *tx)
-                    .await?;
+                division_insert(&mut tx, &code, name, *demo).await?;
             }
             tx.commit().await?;
         }
         Ok(())
     }
 
+    pub(crate) async fn divisions_ensure_impl(&self, actor: &crate::Actor, divisions: &[(DivisionCode, String)]) -> Result<u64> {
+        if let Some((code, _)) = divisions.iter().find(|(c, _)| !actor.scope.contains(c)) {
+            return Err(StoreError::Invalid(format!("行政区划 {code} 不在您的管辖范围内")));
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut added = 0;
+        for (code, name) in divisions {
+            let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM divisions WHERE code = $1").bind(code.as_str().to_string()).fetch_one(&mut *tx).await?;
+            if exists == 0 {
+                division_insert(&mut tx, code, name, true).await?;
+                crate::audit::audit_insert(&mut tx, actor, "create", "division", code.as_str(), None, None, Some(serde_json::json!({"name": name}))).await?;
+                added += 1;
+            }
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
+}
+
+async fn division_insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, code: &DivisionCode, name: &str, demo: bool) -> Result<()> {
+    let level = match code.level() {
+        zhenxing_domain::DivisionLevel::County => "county",
+        zhenxing_domain::DivisionLevel::Town => "town",
+        zhenxing_domain::DivisionLevel::Village => "village",
+        zhenxing_domain::DivisionLevel::Group => "group",
+    };
+    sqlx::query("INSERT INTO divisions (code, name, level, parent_code, is_demo_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)")
+        .bind(code.as_str().to_string())
+        .bind(name.to_string())
+        .bind(level)
+        .bind(code.parent().map(|p| p.as_str().to_string()))
+        .bind(i64::from(demo))
+        .bind(now_text())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 pub(crate) fn now_text() -> String {
@@ -170,6 +192,10 @@ impl crate::Store for SqlStore {
                 Ok(crate::Division { level: code.level(), code, name: r.try_get("name")?, is_demo_code: r.try_get::<i64, _>("is_demo_code")? != 0 })
             })
             .collect()
+    }
+
+    async fn divisions_ensure(&self, actor: &crate::Actor, divisions: &[(DivisionCode, String)]) -> Result<u64> {
+        self.divisions_ensure_impl(actor, divisions).await
     }
 
     async fn user_create(&self, actor: &crate::Actor, user: crate::NewUser) -> Result<i64> {

@@ -2,7 +2,7 @@
 //!
 //! A number is address (6) + birth date (8) + sequence (3) + check. Uniqueness comes from a counter per
 //! (address code, birth date, sex): the n-th person of that slot gets sequence index `(n + offset) mod
-//! 500`, where the offset is a hash of the slot so that numbers do not all start at `001`; the sex
+//! 500`, where the offset is a hash of the slot and the seed so that numbers do not all start at `001`; the sex
 //! digit is then `2 × index + (1 if male)`. A slot holds 500 people per sex; a full slot moves the
 //! person to the next address code in [`ADDRESS_CODES`] (someone registered elsewhere in 重庆), and
 //! only when every code is full to the neighbouring birth date. Memory is one `u16` per (code, day,
@@ -14,10 +14,11 @@ use zhenxing_domain::id_number::check_character;
 /// 綦江县 (before 2011) and 綦江区, then codes of other districts and counties of 重庆 and of the
 /// neighbouring 桐梓县 (贵州), used for people who married or moved in and as overflow.
 pub(crate) const ADDRESS_CODES: [&str; 40] = [
-    "500222", "500110", "500113", "500116", "500119", "520322", "500101", "500102", "500103", "500104",
-    "500105", "500106", "500107", "500108", "500109", "500111", "500112", "500114", "500115", "500117",
-    "500118", "500120", "500151", "500152", "500153", "500154", "500155", "500156", "500229", "500230",
-    "500231", "500233", "500235", "500236", "500237", "500238", "500240", "500241", "500242", "500243",
+    "500222", "500110", "500113", "500116", "500119", "520322", "500101", "500102", "500103",
+    "500104", "500105", "500106", "500107", "500108", "500109", "500111", "500112", "500114",
+    "500115", "500117", "500118", "500120", "500151", "500152", "500153", "500154", "500155",
+    "500156", "500229", "500230", "500231", "500233", "500235", "500236", "500237", "500238",
+    "500240", "500241", "500242", "500243",
 ];
 pub(crate) const QIJIANG_COUNTY: usize = 0;
 pub(crate) const QIJIANG_DISTRICT: usize = 1;
@@ -27,6 +28,8 @@ pub(crate) const MARRIED_IN: [usize; 4] = [2, 3, 4, 5];
 const PER_SEX: u16 = 500;
 
 pub(crate) struct IdAllocator {
+    /// Mixed into where each slot's sequence starts, so that two seeds rarely share a number.
+    seed: u64,
     base_jd: i32,
     days: usize,
     /// Per address code: counters for `days × 2` slots, allocated on first use.
@@ -35,20 +38,29 @@ pub(crate) struct IdAllocator {
 
 impl IdAllocator {
     /// Covers birth dates from 1900-01-01 to `today`.
-    pub(crate) fn new(today: Date) -> Self {
+    pub(crate) fn new(seed: u64, today: Date) -> Self {
         let base_jd = first_day().to_julian_day();
         let days = usize::try_from(today.to_julian_day() - base_jd + 1).unwrap_or(0);
-        IdAllocator { base_jd, days, counters: vec![Vec::new(); ADDRESS_CODES.len()] }
+        IdAllocator {
+            seed,
+            base_jd,
+            days,
+            counters: vec![Vec::new(); ADDRESS_CODES.len()],
+        }
     }
 
     /// The 18-character number for a person born on `birth` (≥ 1900-01-01, ≤ today). Returns the
     /// number and the birth date it encodes, which differs from `birth` only when every address code
     /// is full for that day.
     pub(crate) fn allocate(&mut self, preferred: usize, birth: Date, male: bool) -> (String, Date) {
-        let day = usize::try_from(birth.to_julian_day() - self.base_jd).unwrap_or(0).min(self.days.saturating_sub(1));
+        let day = usize::try_from(birth.to_julian_day() - self.base_jd)
+            .unwrap_or(0)
+            .min(self.days.saturating_sub(1));
         for shift in 0..self.days {
             // Try the same day first, then earlier days (never later: a later date could be after today).
-            let Some(d) = day.checked_sub(shift) else { break };
+            let Some(d) = day.checked_sub(shift) else {
+                break;
+            };
             for k in 0..ADDRESS_CODES.len() {
                 let code = (preferred + k) % ADDRESS_CODES.len();
                 if let Some(seq) = self.take(code, d, male) {
@@ -71,7 +83,7 @@ impl IdAllocator {
         }
         let n = *slot;
         *slot += 1;
-        let offset = slot_offset(code, day);
+        let offset = slot_offset(self.seed, code, day);
         Some(((n + offset) % PER_SEX) * 2 + u16::from(male))
     }
 }
@@ -81,10 +93,12 @@ fn first_day() -> Date {
 }
 
 /// A cheap deterministic scramble of the slot, so sequences start anywhere in 0..500.
-fn slot_offset(code: usize, day: usize) -> u16 {
-    let mut x = (code as u64) << 32 ^ day as u64;
-    x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    x ^= x >> 29;
+fn slot_offset(seed: u64, code: usize, day: usize) -> u16 {
+    let mut x = seed ^ ((code as u64) << 32 | day as u64);
+    for _ in 0..2 {
+        x = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^= x >> 29;
+    }
     (x % u64::from(PER_SEX)) as u16
 }
 
@@ -120,7 +134,7 @@ mod tests {
 
     #[test]
     fn numbers_are_valid_and_encode_sex_and_birth() {
-        let mut ids = IdAllocator::new(TODAY);
+        let mut ids = IdAllocator::new(1, TODAY);
         let (id, d) = ids.allocate(QIJIANG_COUNTY, date!(1968 - 02 - 29), true);
         let parsed = IdNumber::parse(&id, TODAY).expect("valid");
         assert_eq!(d, date!(1968 - 02 - 29));
@@ -135,7 +149,7 @@ mod tests {
 
     #[test]
     fn a_full_slot_spills_to_the_next_address_code_without_repeating() {
-        let mut ids = IdAllocator::new(TODAY);
+        let mut ids = IdAllocator::new(1, TODAY);
         let mut seen = HashSet::new();
         for _ in 0..1200 {
             let (id, d) = ids.allocate(QIJIANG_COUNTY, date!(1970 - 01 - 01), false);

@@ -33,13 +33,29 @@ pub struct Town {
 }
 
 const FUHUAN_UNITS: [&str; UNITS_PER_TOWN] = [
-    "扶欢社区", "石足村", "崇恩村", "东升村", "青岩村", "插旗村", "长榜村", "高滩村", "盘石村", "松山村", "文峰村",
-    "安育村", "小卷村", "岚垭村", "民主村", "大石板村",
+    "扶欢社区",
+    "石足村",
+    "崇恩村",
+    "东升村",
+    "青岩村",
+    "插旗村",
+    "长榜村",
+    "高滩村",
+    "盘石村",
+    "松山村",
+    "文峰村",
+    "安育村",
+    "小卷村",
+    "岚垭村",
+    "民主村",
+    "大石板村",
 ];
 
 /// Share of a town's people per unit, in per mille: the community is small, 青岩 (the demonstration
 /// village) a bit larger than the rest.
-pub(crate) const UNIT_WEIGHTS: [u64; UNITS_PER_TOWN] = [40, 66, 66, 64, 82, 64, 58, 63, 61, 59, 67, 57, 62, 58, 65, 68];
+pub(crate) const UNIT_WEIGHTS: [u64; UNITS_PER_TOWN] = [
+    40, 66, 66, 64, 82, 64, 58, 63, 61, 59, 67, 57, 62, 58, 65, 68,
+];
 const WEIGHT_TOTAL: u64 = 1000;
 
 /// 扶欢社区 then the 15 villages in POLICY.md §10 order, with their demo codes.
@@ -54,13 +70,21 @@ pub fn towns(persons: u64) -> Vec<Town> {
 
 /// How many towns `persons` people are spread over: one per ~43,000, at least one, at most 880.
 pub fn town_count(persons: u64) -> usize {
-    let n = (persons + PERSONS_PER_TOWN / 2) / PERSONS_PER_TOWN;
+    let n = persons.saturating_add(PERSONS_PER_TOWN / 2) / PERSONS_PER_TOWN;
     usize::try_from(n).unwrap_or(MAX_TOWNS).clamp(1, MAX_TOWNS)
 }
 
 pub(crate) fn town(index: usize) -> Town {
-    let name = if index == 0 { TOWN_NAME.to_string() } else { synthetic_town_name(index) };
-    Town { code: town_code(index), name, units: units_of(index) }
+    let name = if index == 0 {
+        TOWN_NAME.to_string()
+    } else {
+        synthetic_town_name(index)
+    };
+    Town {
+        code: town_code(index),
+        name,
+        units: units_of(index),
+    }
 }
 
 pub(crate) fn town_code(index: usize) -> DivisionCode {
@@ -79,7 +103,8 @@ pub(crate) fn unit_persons(town_persons: u64, unit: usize) -> u64 {
     let upto = |k: usize| -> u64 {
         let w: u64 = UNIT_WEIGHTS[..k].iter().sum();
         // u128: persons × weight cannot overflow whatever `persons` is.
-        u64::try_from(u128::from(town_persons) * u128::from(w) / u128::from(WEIGHT_TOTAL)).unwrap_or(u64::MAX)
+        u64::try_from(u128::from(town_persons) * u128::from(w) / u128::from(WEIGHT_TOTAL))
+            .unwrap_or(u64::MAX)
     };
     upto(unit + 1) - upto(unit)
 }
@@ -89,7 +114,12 @@ fn code(text: &str) -> DivisionCode {
 }
 
 fn units_of(town: usize) -> Vec<Unit> {
-    (0..UNITS_PER_TOWN).map(|u| Unit { code: unit_code(town, u), name: unit_name(town, u) }).collect()
+    (0..UNITS_PER_TOWN)
+        .map(|u| Unit {
+            code: unit_code(town, u),
+            name: unit_name(town, u),
+        })
+        .collect()
 }
 
 fn unit_name(town: usize, unit: usize) -> &'static str {
@@ -121,15 +151,80 @@ fn nth_char(pool: &str, i: usize) -> &str {
 const TOWN_FIRST: &str = "永安新石龙青金东南隆兴太和三双白马高长清平福天仁华中复万宝云";
 const TOWN_SECOND: &str = "坝溪场口桥林山湾岩坪滩河水寺坡堡丰盛阳峰江乐园沟垭塘嘴田观庙";
 
-const COMMUNITY_NAMES: [&str; 10] =
-    ["场镇社区", "新街社区", "老街社区", "河滨社区", "南街社区", "北街社区", "东街社区", "滨江社区", "桥头社区", "龙门社区"];
+const COMMUNITY_NAMES: [&str; 10] = [
+    "场镇社区",
+    "新街社区",
+    "老街社区",
+    "河滨社区",
+    "南街社区",
+    "北街社区",
+    "东街社区",
+    "滨江社区",
+    "桥头社区",
+    "龙门社区",
+];
 
 const VILLAGE_NAMES: [&str; 61] = [
-    "石桥村", "龙井村", "新华村", "清河村", "双龙村", "白果村", "红星村", "金竹村", "柏林村", "三合村", "光明村", "团结村",
-    "幸福村", "和平村", "桂花村", "梨树村", "杉木村", "水口村", "玉泉村", "凉水村", "马鞍村", "狮子村", "双河村", "兴隆村",
-    "永丰村", "太平村", "大坪村", "黄泥村", "石龙村", "仁和村", "五福村", "银杏村", "楠木村", "竹林村", "花园村", "鹿角村",
-    "宝山村", "复兴村", "长青村", "青龙村", "新民村", "联合村", "向阳村", "胜利村", "先锋村", "中兴村", "石门村", "丰收村",
-    "桥坝村", "沙坝村", "龙泉村", "红岩村", "白岩村", "高峰村", "梨园村", "青杠村", "槐花村", "茶园村", "柑子村", "大湾村",
+    "石桥村",
+    "龙井村",
+    "新华村",
+    "清河村",
+    "双龙村",
+    "白果村",
+    "红星村",
+    "金竹村",
+    "柏林村",
+    "三合村",
+    "光明村",
+    "团结村",
+    "幸福村",
+    "和平村",
+    "桂花村",
+    "梨树村",
+    "杉木村",
+    "水口村",
+    "玉泉村",
+    "凉水村",
+    "马鞍村",
+    "狮子村",
+    "双河村",
+    "兴隆村",
+    "永丰村",
+    "太平村",
+    "大坪村",
+    "黄泥村",
+    "石龙村",
+    "仁和村",
+    "五福村",
+    "银杏村",
+    "楠木村",
+    "竹林村",
+    "花园村",
+    "鹿角村",
+    "宝山村",
+    "复兴村",
+    "长青村",
+    "青龙村",
+    "新民村",
+    "联合村",
+    "向阳村",
+    "胜利村",
+    "先锋村",
+    "中兴村",
+    "石门村",
+    "丰收村",
+    "桥坝村",
+    "沙坝村",
+    "龙泉村",
+    "红岩村",
+    "白岩村",
+    "高峰村",
+    "梨园村",
+    "青杠村",
+    "槐花村",
+    "茶园村",
+    "柑子村",
+    "大湾村",
     "河坝村",
 ];
 
