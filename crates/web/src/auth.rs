@@ -30,7 +30,8 @@ const USER_KEY: &str = "uid";
 const FLASH_KEY: &str = "flash";
 
 pub const BAD_CREDENTIALS: &str = "用户名或密码错误";
-pub const LOCKED: &str = "该账号连续登录失败次数过多，已暂时锁定。请 15 分钟后再试，或联系管理员处理。";
+pub const LOCKED: &str =
+    "该账号连续登录失败次数过多，已暂时锁定。请 15 分钟后再试，或联系管理员处理。";
 pub const INACTIVE: &str = "该账号已停用，请联系管理员";
 
 #[derive(Debug, thiserror::Error)]
@@ -39,12 +40,17 @@ pub struct HashError(String);
 
 /// An argon2id hash (default parameters, random salt) in PHC string form.
 pub fn hash_password(plain: &str) -> Result<String, HashError> {
-    Argon2::default().hash_password(plain.as_bytes()).map(|h| h.to_string()).map_err(|e| HashError(e.to_string()))
+    Argon2::default()
+        .hash_password(plain.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| HashError(e.to_string()))
 }
 
 fn verify_password(plain: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => Argon2::default().verify_password(plain.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(plain.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -62,7 +68,11 @@ async fn verify_blocking(plain: String, hash: String) -> Result<bool, AppError> 
 }
 
 /// Checks a login attempt and records it. Returns the user on success.
-pub async fn authenticate(state: &AppState, username: &str, password: &str) -> Result<UserRecord, AppError> {
+pub async fn authenticate(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<UserRecord, AppError> {
     let username = username.trim();
     if username.is_empty() || password.is_empty() {
         return Err(AppError::BadCredentials("请填写用户名和密码".into()));
@@ -74,7 +84,10 @@ pub async fn authenticate(state: &AppState, username: &str, password: &str) -> R
         return Err(AppError::Locked(LOCKED.into()));
     }
     let user = store.user_by_username(username).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash().to_string());
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_string());
     let ok = verify_blocking(password.to_string(), hash).await? && user.is_some();
     match user {
         Some(user) if ok => {
@@ -126,8 +139,17 @@ impl FromRequestParts<AppState> for CurrentUser {
             session.flush().await?;
             return Err(AppError::Unauthenticated);
         }
-        let actor = Actor { user_id: Some(user.id), username: user.username.clone(), role: user.role, scope: user.division.clone() };
-        Ok(CurrentUser { user, actor, session })
+        let actor = Actor {
+            user_id: Some(user.id),
+            username: user.username.clone(),
+            role: user.role,
+            scope: user.division.clone(),
+        };
+        Ok(CurrentUser {
+            user,
+            actor,
+            session,
+        })
     }
 }
 
@@ -140,7 +162,9 @@ impl CurrentUser {
         if self.role().can_read_registry() {
             Ok(())
         } else {
-            Err(AppError::Forbidden("您的账号（部门）不能查看农户信息。部门账号只用于上传部门数据。".into()))
+            Err(AppError::Forbidden(
+                "您的账号（部门）不能查看农户信息。部门账号只用于上传部门数据。".into(),
+            ))
         }
     }
 
@@ -149,7 +173,10 @@ impl CurrentUser {
         if self.role().can_edit_registry() {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!("您的角色（{}）只能查看，不能修改农户信息。", self.role().label())))
+            Err(AppError::Forbidden(format!(
+                "您的角色（{}）只能查看，不能修改农户信息。",
+                self.role().label()
+            )))
         }
     }
 
@@ -199,10 +226,18 @@ struct LoginView {
 
 /// Only local paths: never redirect to another site after login.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") { next.to_string() } else { "/".into() }
+    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+        next.to_string()
+    } else {
+        "/".into()
+    }
 }
 
-async fn login_page(State(state): State<AppState>, session: Session, Query(q): Query<NextQuery>) -> Result<Response, AppError> {
+async fn login_page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, AppError> {
     if session.get::<i64>(USER_KEY).await?.is_some() {
         return Ok(Redirect::to(&safe_next(&q.next)).into_response());
     }
@@ -226,7 +261,11 @@ struct LoginForm {
     next: String,
 }
 
-async fn login_submit(State(state): State<AppState>, session: Session, Form(form): Form<LoginForm>) -> Result<Response, AppError> {
+async fn login_submit(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
     match authenticate(&state, &form.username, &form.password).await {
         Ok(user) => {
             start_session(&session, &user).await?;
@@ -257,6 +296,9 @@ async fn logout(session: Session) -> Result<Response, AppError> {
 
 async fn me_page(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     let frame = crate::templates::Frame::build(&state, &user, "me", "我的").await?;
-    let page = state.render("me.html", minijinja::context! { frame, username => user.user.username.clone() })?;
+    let page = state.render(
+        "me.html",
+        minijinja::context! { frame, username => user.user.username.clone() },
+    )?;
     Ok((StatusCode::OK, page).into_response())
 }

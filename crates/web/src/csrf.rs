@@ -33,7 +33,11 @@ pub async fn rotate(session: &Session) -> Result<String, AppError> {
 
 /// Compares without an early exit, so the time taken does not tell how much of a guess was right.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Rejects a mutating request whose token does not match the session's, with 403.
@@ -51,18 +55,33 @@ pub async fn guard(session: Session, req: Request, next: Next) -> Result<Respons
         return Err(AppError::Csrf);
     };
     if let Some(given) = header_token(req.headers()) {
-        return if same(&given, &expected) { Ok(next.run(req).await) } else { Err(AppError::Csrf) };
+        return if same(&given, &expected) {
+            Ok(next.run(req).await)
+        } else {
+            Err(AppError::Csrf)
+        };
     }
     if is_api_path(path) {
         return Err(AppError::Csrf);
     }
 
     // A browser form: the token is a body field. Read the body, look, and hand it on unchanged.
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
     let is_multipart = content_type.starts_with("multipart/form-data");
-    let limit = if is_multipart { crate::MAX_UPLOAD_BYTES + 64 * 1024 } else { FORM_LIMIT };
+    let limit = if is_multipart {
+        crate::MAX_UPLOAD_BYTES + 64 * 1024
+    } else {
+        FORM_LIMIT
+    };
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| AppError::TooLarge(crate::MAX_UPLOAD_BYTES / (1024 * 1024)))?;
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::TooLarge(crate::MAX_UPLOAD_BYTES / (1024 * 1024)))?;
     let given = if is_multipart {
         multipart_token(&content_type, &parts.extensions, bytes.clone()).await
     } else if content_type.starts_with("application/x-www-form-urlencoded") {
@@ -71,7 +90,9 @@ pub async fn guard(session: Session, req: Request, next: Next) -> Result<Respons
         None
     };
     match given {
-        Some(g) if same(&g, &expected) => Ok(next.run(Request::from_parts(parts, Body::from(bytes))).await),
+        Some(g) if same(&g, &expected) => Ok(next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await),
         _ => {
             tracing::warn!(http.path = %parts.uri.path(), "csrf token missing or wrong");
             Err(AppError::Csrf)
@@ -80,7 +101,10 @@ pub async fn guard(session: Session, req: Request, next: Next) -> Result<Respons
 }
 
 fn header_token(headers: &HeaderMap) -> Option<String> {
-    headers.get(HEADER).and_then(|v| v.to_str().ok()).map(str::to_string)
+    headers
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 fn form_token(body: &[u8]) -> Option<String> {
@@ -119,8 +143,16 @@ fn serde_urlencoded_pairs(body: &[u8]) -> Option<Vec<(String, String)>> {
 }
 
 /// Finds the token field of a multipart form (it comes first in our forms, before the file).
-async fn multipart_token(content_type: &str, extensions: &Extensions, bytes: Bytes) -> Option<String> {
-    let mut req = Request::builder().method(Method::POST).header(header::CONTENT_TYPE, content_type).body(Body::from(bytes)).ok()?;
+async fn multipart_token(
+    content_type: &str,
+    extensions: &Extensions,
+    bytes: Bytes,
+) -> Option<String> {
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(bytes))
+        .ok()?;
     // Carries the body limit that the router set for uploads.
     *req.extensions_mut() = extensions.clone();
     let mut mp = Multipart::from_request(req, &()).await.ok()?;

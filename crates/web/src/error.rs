@@ -53,7 +53,10 @@ pub enum AppError {
     BadRequest(String),
     /// Input that parsed but is not acceptable; `fields` maps a field name to its message.
     #[error("{message}")]
-    Invalid { message: String, fields: BTreeMap<String, String> },
+    Invalid {
+        message: String,
+        fields: BTreeMap<String, String>,
+    },
     #[error("上传的文件过大：最大 {0} MB")]
     TooLarge(usize),
     /// A bug or an outage: the context goes to the log, never to the user.
@@ -67,7 +70,10 @@ impl AppError {
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
-        AppError::Invalid { message: message.into(), fields: BTreeMap::new() }
+        AppError::Invalid {
+            message: message.into(),
+            fields: BTreeMap::new(),
+        }
     }
 
     pub fn status(&self) -> StatusCode {
@@ -159,7 +165,9 @@ fn generic_message(status: StatusCode) -> &'static str {
         StatusCode::METHOD_NOT_ALLOWED => "不支持该请求方式",
         StatusCode::PAYLOAD_TOO_LARGE => "上传的文件过大：最大 64 MB",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "请求格式不正确：内容类型不受支持",
-        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "请求格式不正确，请检查填写的内容",
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => {
+            "请求格式不正确，请检查填写的内容"
+        }
         s if s.is_server_error() => INTERNAL_MESSAGE,
         _ => "请求无法处理",
     }
@@ -168,7 +176,11 @@ fn generic_message(status: StatusCode) -> &'static str {
 /// Renders every error response of the application: [`AppError`]s and axum's own rejections.
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    let wanted = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let wanted = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
     let is_get = req.method() == axum::http::Method::GET;
     let resp = next.run(req).await;
     let status = resp.status();
@@ -189,12 +201,20 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
             if status.is_server_error() {
                 tracing::error!(http.status = status.as_u16(), http.path = %path, "unhandled server error");
             }
-            ErrorInfo { status, message: generic_message(status).to_string(), fields: BTreeMap::new(), login_required: false }
+            ErrorInfo {
+                status,
+                message: generic_message(status).to_string(),
+                fields: BTreeMap::new(),
+                login_required: false,
+            }
         }
     };
 
     if is_api_path(&path) {
-        let body = JsonError { error: &info.message, fields: &info.fields };
+        let body = JsonError {
+            error: &info.message,
+            fields: &info.fields,
+        };
         return (info.status, Json(body)).into_response();
     }
     if info.login_required {
@@ -217,7 +237,8 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         Ok(html) => (info.status, html).into_response(),
         Err(_) => (info.status, info.message).into_response(),
     };
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
 }
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::Date;
 use zhenxing_domain::household::{
-    DisabilityGrade, Education, Health, HouseholdKind, Labour, MonitoringCategory, Relation, Schooling, Sex, is_valid_phone, parse_group,
-    parse_yes_no,
+    DisabilityGrade, Education, Health, HouseholdKind, Labour, MonitoringCategory, Relation,
+    Schooling, Sex, is_valid_phone, parse_group, parse_yes_no,
 };
 use zhenxing_domain::id_number::parse_ymd;
 use zhenxing_domain::{CodeEnum, IdNumber, Member, Yuan};
@@ -24,11 +24,26 @@ pub struct Choice {
 }
 
 pub fn choices<T: CodeEnum>() -> Vec<Choice> {
-    T::ALL.iter().map(|v| Choice { value: v.code(), label: v.label() }).collect()
+    T::ALL
+        .iter()
+        .map(|v| Choice {
+            value: v.code(),
+            label: v.label(),
+        })
+        .collect()
 }
 
 pub fn yes_no_choices() -> Vec<Choice> {
-    vec![Choice { value: "是", label: "是" }, Choice { value: "否", label: "否" }]
+    vec![
+        Choice {
+            value: "是",
+            label: "是",
+        },
+        Choice {
+            value: "否",
+            label: "否",
+        },
+    ]
 }
 
 fn code_of<T: CodeEnum>(v: Option<T>) -> String {
@@ -69,7 +84,13 @@ fn optional_yes_no(errors: &mut FieldErrors, field: &str, title: &str, text: &st
 }
 
 /// A phone field where empty means "keep what is stored" and `clear` removes it.
-fn phone_field(errors: &mut FieldErrors, field: &str, text: &str, clear: bool, current: Option<&str>) -> Option<String> {
+fn phone_field(
+    errors: &mut FieldErrors,
+    field: &str,
+    text: &str,
+    clear: bool,
+    current: Option<&str>,
+) -> Option<String> {
     let t = text.trim();
     if clear {
         return None;
@@ -78,7 +99,10 @@ fn phone_field(errors: &mut FieldErrors, field: &str, text: &str, clear: bool, c
         return current.map(str::to_string);
     }
     if !is_valid_phone(t) {
-        errors.insert(field.into(), "联系电话应为11位手机号码，或带区号的固定电话（如 023-48661234）".into());
+        errors.insert(
+            field.into(),
+            "联系电话应为11位手机号码，或带区号的固定电话（如 023-48661234）".into(),
+        );
     }
     Some(t.to_string())
 }
@@ -135,7 +159,12 @@ impl MemberInput {
     }
 
     pub fn version(&self) -> Result<i64, FieldErrors> {
-        self.version.trim().parse().map_err(|_| FieldErrors::from([("version".to_string(), "缺少版本号，请刷新页面后重试".to_string())]))
+        self.version.trim().parse().map_err(|_| {
+            FieldErrors::from([(
+                "version".to_string(),
+                "缺少版本号，请刷新页面后重试".to_string(),
+            )])
+        })
     }
 
     /// The member as it should be stored, or every problem with the input.
@@ -163,7 +192,11 @@ impl MemberInput {
         let relation = match Relation::parse_label(&self.relation) {
             Some(r) => Some(r),
             None => {
-                let msg = if self.relation.trim().is_empty() { "请选择与户主关系".to_string() } else { Relation::expected_message() };
+                let msg = if self.relation.trim().is_empty() {
+                    "请选择与户主关系".to_string()
+                } else {
+                    Relation::expected_message()
+                };
                 e.insert("relation".into(), msg);
                 None
             }
@@ -182,28 +215,40 @@ impl MemberInput {
                         None
                     }
                     None => {
-                        e.insert("birth_date".into(), "出生日期应为有效日期，如 1980-01-31".into());
+                        e.insert(
+                            "birth_date".into(),
+                            "出生日期应为有效日期，如 1980-01-31".into(),
+                        );
                         None
                     }
                 }
             }
         };
-        let (mut sex, mut birth_date) = (sex_given.unwrap_or(current.sex), birth_given.unwrap_or(current.birth_date));
-        if let Some(id) = &id_number {
-            if !id.is_placeholder() {
-                let id_sex = if id.is_male() { Sex::Male } else { Sex::Female };
-                match sex_given {
-                    Some(s) if s != id_sex => {
-                        e.insert("sex".into(), format!("性别与证件号码不符：证件号码显示为{}", id_sex.label()));
-                    }
-                    _ => sex = id_sex,
+        let (mut sex, mut birth_date) = (
+            sex_given.unwrap_or(current.sex),
+            birth_given.unwrap_or(current.birth_date),
+        );
+        if let Some(id) = &id_number
+            && !id.is_placeholder()
+        {
+            let id_sex = if id.is_male() { Sex::Male } else { Sex::Female };
+            match sex_given {
+                Some(s) if s != id_sex => {
+                    e.insert(
+                        "sex".into(),
+                        format!("性别与证件号码不符：证件号码显示为{}", id_sex.label()),
+                    );
                 }
-                match birth_given {
-                    Some(d) if d != id.birth_date() => {
-                        e.insert("birth_date".into(), format!("出生日期与证件号码不符：证件号码显示为 {}", id.birth_date()));
-                    }
-                    _ => birth_date = id.birth_date(),
+                _ => sex = id_sex,
+            }
+            match birth_given {
+                Some(d) if d != id.birth_date() => {
+                    e.insert(
+                        "birth_date".into(),
+                        format!("出生日期与证件号码不符：证件号码显示为 {}", id.birth_date()),
+                    );
                 }
+                _ => birth_date = id.birth_date(),
             }
         }
 
@@ -214,12 +259,22 @@ impl MemberInput {
         let education = optional_code::<Education>(&mut e, "education", &self.education);
         let schooling = optional_code::<Schooling>(&mut e, "schooling", &self.schooling);
         let health = optional_code::<Health>(&mut e, "health", &self.health);
-        let disability_grade = optional_code::<DisabilityGrade>(&mut e, "disability_grade", &self.disability_grade);
-        if health == Some(Health::Disabled) && disability_grade.is_none() && !e.contains_key("disability_grade") {
-            e.insert("disability_grade".into(), "健康状况为残疾时，请选择残疾等级".into());
+        let disability_grade =
+            optional_code::<DisabilityGrade>(&mut e, "disability_grade", &self.disability_grade);
+        if health == Some(Health::Disabled)
+            && disability_grade.is_none()
+            && !e.contains_key("disability_grade")
+        {
+            e.insert(
+                "disability_grade".into(),
+                "健康状况为残疾时，请选择残疾等级".into(),
+            );
         }
         if disability_grade.is_some() && health != Some(Health::Disabled) {
-            e.insert("disability_grade".into(), "只有健康状况为残疾时才填写残疾等级".into());
+            e.insert(
+                "disability_grade".into(),
+                "只有健康状况为残疾时才填写残疾等级".into(),
+            );
         }
         let labour = optional_code::<Labour>(&mut e, "labour", &self.labour);
         let work_months = match self.work_months.trim() {
@@ -227,16 +282,35 @@ impl MemberInput {
             t => match t.parse::<u8>() {
                 Ok(n) if n <= 12 => Some(n),
                 _ => {
-                    e.insert("work_months".into(), "务工时间应为 0 到 12 之间的整数（月）".into());
+                    e.insert(
+                        "work_months".into(),
+                        "务工时间应为 0 到 12 之间的整数（月）".into(),
+                    );
                     None
                 }
             },
         };
-        let medical_insured = optional_yes_no(&mut e, "medical_insured", "是否参加城乡居民基本医疗保险", &self.medical_insured);
-        let pension_insured = optional_yes_no(&mut e, "pension_insured", "是否参加城乡居民基本养老保险", &self.pension_insured);
+        let medical_insured = optional_yes_no(
+            &mut e,
+            "medical_insured",
+            "是否参加城乡居民基本医疗保险",
+            &self.medical_insured,
+        );
+        let pension_insured = optional_yes_no(
+            &mut e,
+            "pension_insured",
+            "是否参加城乡居民基本养老保险",
+            &self.pension_insured,
+        );
         let dibao = optional_yes_no(&mut e, "dibao", "是否享受低保", &self.dibao);
         let tekun = optional_yes_no(&mut e, "tekun", "是否特困供养", &self.tekun);
-        let phone = phone_field(&mut e, "phone", &self.phone, checked(&self.clear_phone), current.phone.as_deref());
+        let phone = phone_field(
+            &mut e,
+            "phone",
+            &self.phone,
+            checked(&self.clear_phone),
+            current.phone.as_deref(),
+        );
 
         match (e.is_empty(), id_number, relation) {
             (true, Some(id_number), Some(relation)) => Ok(Member {
@@ -289,12 +363,20 @@ impl HouseholdInput {
             clear_phone: String::new(),
             house_safe: yn(h.house_safe),
             water_safe: yn(h.water_safe),
-            farmland_mu: h.farmland_centimu.map(crate::views::mu_plain).unwrap_or_default(),
+            farmland_mu: h
+                .farmland_centimu
+                .map(crate::views::mu_plain)
+                .unwrap_or_default(),
         }
     }
 
     pub fn version(&self) -> Result<i64, FieldErrors> {
-        self.version.trim().parse().map_err(|_| FieldErrors::from([("version".to_string(), "缺少版本号，请刷新页面后重试".to_string())]))
+        self.version.trim().parse().map_err(|_| {
+            FieldErrors::from([(
+                "version".to_string(),
+                "缺少版本号，请刷新页面后重试".to_string(),
+            )])
+        })
     }
 
     pub fn validate(&self, current_phone: Option<&str>) -> Result<HouseholdFields, FieldErrors> {
@@ -304,7 +386,10 @@ impl HouseholdInput {
             t => {
                 let g = parse_group(t);
                 if g.is_none() {
-                    e.insert("group".into(), "村民小组应为 1 到 99 之间的组号，如 3 或 3组".into());
+                    e.insert(
+                        "group".into(),
+                        "村民小组应为 1 到 99 之间的组号，如 3 或 3组".into(),
+                    );
                 }
                 g
             }
@@ -313,28 +398,60 @@ impl HouseholdInput {
         if kind.is_none() {
             e.insert("kind".into(), HouseholdKind::expected_message());
         }
-        let monitoring_category = optional_code::<MonitoringCategory>(&mut e, "monitoring_category", &self.monitoring_category);
-        if kind == Some(HouseholdKind::Monitored) && monitoring_category.is_none() && !e.contains_key("monitoring_category") {
-            e.insert("monitoring_category".into(), "监测户须选择监测对象类别".into());
+        let monitoring_category = optional_code::<MonitoringCategory>(
+            &mut e,
+            "monitoring_category",
+            &self.monitoring_category,
+        );
+        if kind == Some(HouseholdKind::Monitored)
+            && monitoring_category.is_none()
+            && !e.contains_key("monitoring_category")
+        {
+            e.insert(
+                "monitoring_category".into(),
+                "监测户须选择监测对象类别".into(),
+            );
         }
-        if kind.is_some() && kind != Some(HouseholdKind::Monitored) && monitoring_category.is_some() {
-            e.insert("monitoring_category".into(), "只有监测户才填写监测对象类别".into());
+        if kind.is_some() && kind != Some(HouseholdKind::Monitored) && monitoring_category.is_some()
+        {
+            e.insert(
+                "monitoring_category".into(),
+                "只有监测户才填写监测对象类别".into(),
+            );
         }
-        let phone = phone_field(&mut e, "phone", &self.phone, checked(&self.clear_phone), current_phone);
+        let phone = phone_field(
+            &mut e,
+            "phone",
+            &self.phone,
+            checked(&self.clear_phone),
+            current_phone,
+        );
         let house_safe = optional_yes_no(&mut e, "house_safe", "住房是否安全", &self.house_safe);
-        let water_safe = optional_yes_no(&mut e, "water_safe", "是否解决安全饮用水", &self.water_safe);
+        let water_safe =
+            optional_yes_no(&mut e, "water_safe", "是否解决安全饮用水", &self.water_safe);
         let farmland_centimu = match self.farmland_mu.trim() {
             "" => None,
             t => match Yuan::parse(t.trim_end_matches('亩')) {
                 Ok(v) if v.fen() >= 0 => Some(v.fen()),
                 _ => {
-                    e.insert("farmland_mu".into(), "耕地面积应为不小于 0 的数字，最多两位小数（亩）".into());
+                    e.insert(
+                        "farmland_mu".into(),
+                        "耕地面积应为不小于 0 的数字，最多两位小数（亩）".into(),
+                    );
                     None
                 }
             },
         };
         match (e.is_empty(), kind) {
-            (true, Some(kind)) => Ok(HouseholdFields { group, kind, monitoring_category, phone, house_safe, water_safe, farmland_centimu }),
+            (true, Some(kind)) => Ok(HouseholdFields {
+                group,
+                kind,
+                monitoring_category,
+                phone,
+                house_safe,
+                water_safe,
+                farmland_centimu,
+            }),
             _ => Err(e),
         }
     }
@@ -392,7 +509,10 @@ pub fn field_label(field: &str) -> &str {
 
 /// Error summary lines: "证件号码：身份证号码校验位错误，应为 X".
 pub fn summary(errors: &FieldErrors) -> Vec<String> {
-    errors.iter().map(|(k, v)| format!("{}：{v}", field_label(k))).collect()
+    errors
+        .iter()
+        .map(|(k, v)| format!("{}：{v}", field_label(k)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -435,15 +555,24 @@ mod tests {
     #[test]
     fn a_wrong_check_character_is_reported_on_the_id_field() {
         let m = member();
-        let input = MemberInput { id_number: "110105194912310021".into(), ..MemberInput::from_member(&m, 1) };
+        let input = MemberInput {
+            id_number: "110105194912310021".into(),
+            ..MemberInput::from_member(&m, 1)
+        };
         let errors = input.validate(&m, TODAY).expect_err("invalid");
-        assert_eq!(errors.get("id_number").map(String::as_str), Some("身份证号码校验位错误，应为 X"));
+        assert_eq!(
+            errors.get("id_number").map(String::as_str),
+            Some("身份证号码校验位错误，应为 X")
+        );
     }
 
     #[test]
     fn sex_must_agree_with_the_id_number() {
         let m = member();
-        let input = MemberInput { sex: "male".into(), ..MemberInput::from_member(&m, 1) };
+        let input = MemberInput {
+            sex: "male".into(),
+            ..MemberInput::from_member(&m, 1)
+        };
         let errors = input.validate(&m, TODAY).expect_err("invalid");
         assert!(errors["sex"].contains("证件号码显示为女"), "{errors:?}");
     }
@@ -451,9 +580,22 @@ mod tests {
     #[test]
     fn empty_required_fields_and_bad_values_are_each_reported() {
         let m = member();
-        let input = MemberInput { name: " ".into(), relation: String::new(), work_months: "13".into(), dibao: "也许".into(), health: "disabled".into(), ..Default::default() };
+        let input = MemberInput {
+            name: " ".into(),
+            relation: String::new(),
+            work_months: "13".into(),
+            dibao: "也许".into(),
+            health: "disabled".into(),
+            ..Default::default()
+        };
         let errors = input.validate(&m, TODAY).expect_err("invalid");
-        for f in ["name", "relation", "work_months", "dibao", "disability_grade"] {
+        for f in [
+            "name",
+            "relation",
+            "work_months",
+            "dibao",
+            "disability_grade",
+        ] {
             assert!(errors.contains_key(f), "{f} missing in {errors:?}");
         }
         assert!(summary(&errors).iter().any(|l| l.starts_with("姓名：")));
@@ -463,24 +605,60 @@ mod tests {
     fn the_phone_is_kept_changed_or_cleared() {
         let m = member();
         let keep = MemberInput::from_member(&m, 1);
-        assert_eq!(keep.validate(&m, TODAY).map(|x| x.phone), Ok(Some("13812345678".into())));
-        let change = MemberInput { phone: "13900001111".into(), ..keep.clone() };
-        assert_eq!(change.validate(&m, TODAY).map(|x| x.phone), Ok(Some("13900001111".into())));
-        let clear = MemberInput { clear_phone: "1".into(), ..keep.clone() };
+        assert_eq!(
+            keep.validate(&m, TODAY).map(|x| x.phone),
+            Ok(Some("13812345678".into()))
+        );
+        let change = MemberInput {
+            phone: "13900001111".into(),
+            ..keep.clone()
+        };
+        assert_eq!(
+            change.validate(&m, TODAY).map(|x| x.phone),
+            Ok(Some("13900001111".into()))
+        );
+        let clear = MemberInput {
+            clear_phone: "1".into(),
+            ..keep.clone()
+        };
         assert_eq!(clear.validate(&m, TODAY).map(|x| x.phone), Ok(None));
-        let bad = MemberInput { phone: "12345".into(), ..keep };
+        let bad = MemberInput {
+            phone: "12345".into(),
+            ..keep
+        };
         assert!(bad.validate(&m, TODAY).is_err());
     }
 
     #[test]
     fn a_monitored_household_needs_a_category_and_farmland_is_exact() {
-        let input = HouseholdInput { version: "1".into(), kind: "监测户".into(), farmland_mu: "1.25".into(), ..Default::default() };
-        assert!(input.validate(None).expect_err("category").contains_key("monitoring_category"));
-        let ok = HouseholdInput { monitoring_category: "marginal".into(), group: "三组".into(), ..input };
+        let input = HouseholdInput {
+            version: "1".into(),
+            kind: "监测户".into(),
+            farmland_mu: "1.25".into(),
+            ..Default::default()
+        };
+        assert!(
+            input
+                .validate(None)
+                .expect_err("category")
+                .contains_key("monitoring_category")
+        );
+        let ok = HouseholdInput {
+            monitoring_category: "marginal".into(),
+            group: "三组".into(),
+            ..input
+        };
         let fields = ok.validate(None).expect("valid");
         assert_eq!(fields.farmland_centimu, Some(125));
         assert_eq!(fields.group, Some(3));
-        let bad = HouseholdInput { farmland_mu: "-1".into(), ..ok };
-        assert!(bad.validate(None).expect_err("negative").contains_key("farmland_mu"));
+        let bad = HouseholdInput {
+            farmland_mu: "-1".into(),
+            ..ok
+        };
+        assert!(
+            bad.validate(None)
+                .expect_err("negative")
+                .contains_key("farmland_mu")
+        );
     }
 }

@@ -9,6 +9,7 @@ mod auth;
 mod csrf;
 mod error;
 mod forms;
+mod history;
 mod home;
 mod households;
 mod import;
@@ -24,6 +25,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
+use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use zhenxing_store::Store;
@@ -76,17 +78,29 @@ pub fn router(store: Arc<dyn Store>, settings: Settings) -> Router {
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state.clone(), error::render_errors))
+        // The span names the path only: query strings may carry an ID number typed into a filter.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            tracing::info_span!("http", http.method = %req.method(), http.path = %req.uri().path())
+        }))
         .with_state(state)
 }
 
 /// Binds `addr` and serves until ctrl-c, then finishes the requests in flight.
-pub async fn serve(store: Arc<dyn Store>, settings: Settings, addr: SocketAddr) -> std::io::Result<()> {
+pub async fn serve(
+    store: Arc<dyn Store>,
+    settings: Settings,
+    addr: SocketAddr,
+) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     serve_on(listener, store, settings).await
 }
 
 /// Serves on a listener that is already bound (tests bind port 0 and read the port back).
-pub async fn serve_on(listener: tokio::net::TcpListener, store: Arc<dyn Store>, settings: Settings) -> std::io::Result<()> {
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+    settings: Settings,
+) -> std::io::Result<()> {
     let app = router(store, settings);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

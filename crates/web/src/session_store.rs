@@ -36,7 +36,13 @@ fn backend(e: zhenxing_store::StoreError) -> Error {
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> Result<()> {
         // Ids are 128 random bits; a collision is all but impossible, but never overwrite one.
-        while self.store.session_load(&record.id.to_string()).await.map_err(backend)?.is_some() {
+        while self
+            .store
+            .session_load(&record.id.to_string())
+            .await
+            .map_err(backend)?
+            .is_some()
+        {
             record.id = Id::default();
         }
         self.save(record).await
@@ -44,18 +50,30 @@ impl SessionStore for DbSessionStore {
 
     async fn save(&self, record: &Record) -> Result<()> {
         let json = serde_json::to_string(record).map_err(|e| Error::Encode(e.to_string()))?;
-        self.store.session_save(&record.id.to_string(), &json, record.expiry_date).await.map_err(backend)
+        self.store
+            .session_save(&record.id.to_string(), &json, record.expiry_date)
+            .await
+            .map_err(backend)
     }
 
     async fn load(&self, session_id: &Id) -> Result<Option<Record>> {
-        let Some(json) = self.store.session_load(&session_id.to_string()).await.map_err(backend)? else {
+        let Some(json) = self
+            .store
+            .session_load(&session_id.to_string())
+            .await
+            .map_err(backend)?
+        else {
             return Ok(None);
         };
-        let record: Record = serde_json::from_str(&json).map_err(|e| Error::Decode(e.to_string()))?;
+        let record: Record =
+            serde_json::from_str(&json).map_err(|e| Error::Decode(e.to_string()))?;
         Ok((record.expiry_date > OffsetDateTime::now_utc()).then_some(record))
     }
 
     async fn delete(&self, session_id: &Id) -> Result<()> {
-        self.store.session_delete(&session_id.to_string()).await.map_err(backend)
+        self.store
+            .session_delete(&session_id.to_string())
+            .await
+            .map_err(backend)
     }
 }

@@ -58,7 +58,10 @@ impl AppState {
     }
 
     pub async fn divisions(&self) -> Result<&[Division], AppError> {
-        let d = self.divisions.get_or_try_init(|| async { self.store.divisions().await }).await?;
+        let d = self
+            .divisions
+            .get_or_try_init(|| async { self.store.divisions().await })
+            .await?;
         Ok(d.as_slice())
     }
 

@@ -4,7 +4,7 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use minijinja::{Environment, Value};
+use minijinja::{AutoEscape, Environment, Output, State, Value, escape_formatter};
 use serde::Serialize;
 use zhenxing_domain::CodeEnum;
 
@@ -21,11 +21,23 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("home.html", include_str!("templates/home.html")),
     ("households.html", include_str!("templates/households.html")),
     ("household.html", include_str!("templates/household.html")),
-    ("household_edit.html", include_str!("templates/household_edit.html")),
-    ("member_edit.html", include_str!("templates/member_edit.html")),
+    (
+        "household_edit.html",
+        include_str!("templates/household_edit.html"),
+    ),
+    (
+        "member_edit.html",
+        include_str!("templates/member_edit.html"),
+    ),
     ("import.html", include_str!("templates/import.html")),
-    ("import_preview.html", include_str!("templates/import_preview.html")),
-    ("import_done.html", include_str!("templates/import_done.html")),
+    (
+        "import_preview.html",
+        include_str!("templates/import_preview.html"),
+    ),
+    (
+        "import_done.html",
+        include_str!("templates/import_done.html"),
+    ),
     ("users.html", include_str!("templates/users.html")),
 ];
 
@@ -39,6 +51,7 @@ pub fn environment() -> Environment<'static> {
             tracing::error!(template = name, error = %e, "template does not compile");
         }
     }
+    env.set_formatter(html_formatter);
     env.add_filter("count", |v: Value| -> String {
         match i64::try_from(v.clone()) {
             Ok(n) => crate::views::count(n),
@@ -46,6 +59,31 @@ pub fn environment() -> Environment<'static> {
         }
     });
     env
+}
+
+/// minijinja's HTML escaping, minus `/` → `&#x2f;`: our URLs stay readable in the page source, and
+/// `/` is harmless in element content and quoted attributes (all our attributes are quoted).
+fn html_formatter(out: &mut Output, state: &State, value: &Value) -> Result<(), minijinja::Error> {
+    if state.auto_escape() == AutoEscape::Html
+        && !value.is_safe()
+        && let Some(s) = value.as_str()
+    {
+        let mut escaped = String::with_capacity(s.len());
+        for c in s.chars() {
+            match c {
+                '&' => escaped.push_str("&amp;"),
+                '<' => escaped.push_str("&lt;"),
+                '>' => escaped.push_str("&gt;"),
+                '"' => escaped.push_str("&quot;"),
+                '\'' => escaped.push_str("&#x27;"),
+                c => escaped.push(c),
+            }
+        }
+        return out
+            .write_str(&escaped)
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()));
+    }
+    escape_formatter(out, state, value)
 }
 
 /// What the frame of every logged-in page shows: title bar, menus, the user and the form token.
@@ -67,7 +105,12 @@ pub struct Frame {
 }
 
 impl Frame {
-    pub async fn build(state: &AppState, user: &CurrentUser, nav: &'static str, title: &str) -> Result<Frame, AppError> {
+    pub async fn build(
+        state: &AppState,
+        user: &CurrentUser,
+        nav: &'static str,
+        title: &str,
+    ) -> Result<Frame, AppError> {
         let role = user.role();
         Ok(Frame {
             township: state.settings.township_name.clone(),
@@ -93,14 +136,37 @@ pub fn static_routes() -> Router<AppState> {
 async fn app_css() -> Response {
     let mut resp = APP_CSS.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     resp
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_escaped_but_slashes_stay() {
+        let mut env = environment();
+        env.add_template("t.html", "<a href=\"{{ u }}\">{{ t }}</a>")
+            .expect("template");
+        let html = env
+            .get_template("t.html")
+            .and_then(|t| {
+                t.render(minijinja::context! { u => "/a?b=1&c=2", t => "<script>'x'</script>" })
+            })
+            .expect("render");
+        assert_eq!(
+            html,
+            "<a href=\"/a?b=1&amp;c=2\">&lt;script&gt;&#x27;x&#x27;&lt;/script&gt;</a>"
+        );
+    }
 
     #[test]
     fn every_template_compiles() {

@@ -21,7 +21,7 @@ pub fn count(n: impl Into<i128>) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -46,10 +46,10 @@ pub fn mu_plain(centimu: i64) -> String {
 /// A stored timestamp (RFC 3339 or `YYYY-MM-DD HH:MM:SS…`) as `2026-10-08 14:03`, in China time.
 pub fn timestamp(text: &str) -> String {
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
-    if let Ok(t) = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339) {
-        if let Ok(s) = t.to_offset(CST).format(&fmt) {
-            return s;
-        }
+    if let Ok(t) = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        && let Ok(s) = t.to_offset(CST).format(&fmt)
+    {
+        return s;
     }
     // Unknown shape: show the date and minutes part as written, without fractions.
     let t = text.replace('T', " ");
@@ -86,7 +86,9 @@ pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -106,7 +108,8 @@ pub fn query_string<'a>(pairs: impl IntoIterator<Item = (&'a str, String)>) -> S
 /// A random token (hex) for CSRF and upload keys.
 pub fn random_token() -> Result<String, crate::error::AppError> {
     let mut buf = [0u8; 24];
-    getrandom::fill(&mut buf).map_err(|e| crate::error::AppError::internal(format!("random: {e}")))?;
+    getrandom::fill(&mut buf)
+        .map_err(|e| crate::error::AppError::internal(format!("random: {e}")))?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -139,7 +142,14 @@ mod tests {
     #[test]
     fn query_values_are_percent_encoded() {
         assert_eq!(url_encode("张 三"), "%E5%BC%A0%20%E4%B8%89");
-        assert_eq!(query_string([("a", "1".to_string()), ("b", String::new()), ("c", "x&y".into())]), "a=1&c=x%26y");
+        assert_eq!(
+            query_string([
+                ("a", "1".to_string()),
+                ("b", String::new()),
+                ("c", "x&y".into())
+            ]),
+            "a=1&c=x%26y"
+        );
     }
 
     #[test]
