@@ -1,1 +1,433 @@
-fn main() {}
+//! `zhenxing`: one binary for the server, the demo, imports, exports, users and migrations
+//! (the CLI contract of DESIGN.md). Commands parse arguments, call the library crates, print.
+
+mod progress;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use zhenxing_domain::{CodeEnum, DivisionCode, DivisionLevel, Role};
+use zhenxing_exchange::{ExportHousehold, RosterContext};
+use zhenxing_store::{Actor, HouseholdFilter, NewUser, SqlStore, Store};
+
+use crate::progress::Progress;
+
+/// Exit code when the input is rejected (findings printed, and written to a workbook if asked).
+const EXIT_REJECTED: u8 = 3;
+
+#[derive(Debug, Parser)]
+#[command(name = "zhenxing", version, about = "扶欢镇乡村振兴衔接工作平台 (zhenxing)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+struct DbArg {
+    /// Database: sqlite://FILE (created on first use) or postgres://…
+    #[arg(long, env = "ZHENXING_DB", default_value = "sqlite://zhenxing.db", global = true)]
+    db: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Fill an empty database with the synthetic 扶欢镇 and create one demo login per role.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Fill the database with a synthetic township (or write it as a roster workbook with --roster).
+    Demo {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long, default_value_t = 43_000)]
+        persons: u64,
+        #[arg(long, default_value_t = 2021)]
+        seed: u64,
+        /// Write the synthetic roster to this .xlsx (or .csv) file instead of the database.
+        #[arg(long)]
+        roster: Option<PathBuf>,
+    },
+    /// Import a file.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Export a list.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        what: UserWhat,
+    },
+    /// Create or upgrade the database schema.
+    Migrate {
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportWhat {
+    /// A household roster (户籍花名册) in the national-export layout: .xlsx, .xls or .csv.
+    Households {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Write the rejected rows with a 错误说明 column to this workbook.
+        #[arg(long)]
+        errors: Option<PathBuf>,
+        /// Import the households without errors and reject only the others.
+        #[arg(long)]
+        partial: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportWhat {
+    /// The household roster in the import layout (ID numbers and phones masked unless --unmasked).
+    Households {
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Only this division (a village, town or county code).
+        #[arg(long)]
+        division: Option<String>,
+        /// Full ID numbers and phones (an internal export; audited).
+        #[arg(long)]
+        unmasked: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserWhat {
+    /// Add a user; the password is read from standard input.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        division: String,
+        /// Name shown in the top bar (defaults to the user name).
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("无法启动运行时: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn connect(db: &DbArg) -> anyhow::Result<SqlStore> {
+    SqlStore::connect(&db.db).await.with_context(|| format!("无法打开数据库 {}", redact(&db.db)))
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..s + 3], &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Migrate { db } => {
+            connect(&db).await?;
+            println!("数据库已是最新结构: {}", redact(&db.db));
+        }
+        Command::Serve { db, addr, demo } => {
+            let store = connect(&db).await?;
+            if demo {
+                demo_fill(&store, 43_000, 2021).await?;
+                demo_users(&store).await?;
+            }
+            let town = town_name(&store).await?;
+            let settings = zhenxing_web::Settings { township_name: town, supervisory_phone: "12317".into(), secure_cookies: false };
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("无法监听 {addr}"))?;
+            let local = listener.local_addr()?;
+            println!("扶欢镇乡村振兴衔接工作平台 已启动: http://{local}/");
+            if demo {
+                print_demo_logins();
+            }
+            zhenxing_web::serve_on(listener, Arc::new(store), settings).await.context("服务器异常退出")?;
+        }
+        Command::Demo { db, persons, seed, roster } => match roster {
+            Some(path) => write_synthetic_roster(&path, persons, seed)?,
+            None => {
+                let store = connect(&db).await?;
+                demo_fill(&store, persons, seed).await?;
+                demo_users(&store).await?;
+                print_demo_logins();
+            }
+        },
+        Command::Import { what: ImportWhat::Households { file, db, errors, partial } } => {
+            let store = connect(&db).await?;
+            return import_households(&store, &file, errors.as_deref(), partial).await;
+        }
+        Command::Export { what: ExportWhat::Households { out, db, division, unmasked } } => {
+            let store = connect(&db).await?;
+            export_households(&store, &out, division.as_deref(), unmasked).await?;
+        }
+        Command::User { what: UserWhat::Add { name, role, division, display_name, db } } => {
+            let store = connect(&db).await?;
+            let Some(role) = Role::parse_label(&role) else {
+                eprintln!("{}（可用: {}）", Role::expected_message(), Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>().join(", "));
+                return Ok(ExitCode::from(2));
+            };
+            let division = DivisionCode::parse(&division)?;
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password).context("无法从标准输入读取密码")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if password.chars().count() < 8 {
+                eprintln!("密码至少 8 个字符");
+                return Ok(ExitCode::from(2));
+            }
+            let hash = zhenxing_web::hash_password(password).context("无法生成密码哈希")?;
+            let actor = Actor::system(root_division(&store).await?);
+            let user = NewUser { display_name: display_name.unwrap_or_else(|| name.clone()), username: name.clone(), role, division, password_hash: hash };
+            store.user_create(&actor, user).await?;
+            println!("已创建用户 {name}（{}）", role.label());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The deployment's top division (the county): the CLI operator acts on the whole deployment.
+async fn root_division(store: &SqlStore) -> anyhow::Result<DivisionCode> {
+    let divisions = store.divisions().await?;
+    divisions.into_iter().find(|d| d.level == DivisionLevel::County).map(|d| d.code).context("数据库中没有区县")
+}
+
+async fn town_name(store: &SqlStore) -> anyhow::Result<String> {
+    let divisions = store.divisions().await?;
+    divisions.into_iter().find(|d| d.level == DivisionLevel::Town).map(|d| d.name).context("数据库中没有乡镇")
+}
+
+/// China Standard Time's date: birth dates and effective years are judged in local time.
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+8)).date()
+}
+
+async fn roster_context(store: &SqlStore) -> anyhow::Result<RosterContext> {
+    let divisions = store.divisions().await?;
+    let township = divisions.iter().find(|d| d.level == DivisionLevel::Town).map(|d| d.name.clone()).context("数据库中没有乡镇")?;
+    let villages = divisions.iter().filter(|d| d.level == DivisionLevel::Village).map(|d| (d.name.clone(), d.code.clone())).collect();
+    Ok(RosterContext { township, villages, today: today() })
+}
+
+async fn import_households(store: &SqlStore, file: &std::path::Path, errors: Option<&std::path::Path>, partial: bool) -> anyhow::Result<ExitCode> {
+    let ctx = roster_context(store).await?;
+    let reading = Progress::rows("读取", None);
+    let mut roster = match zhenxing_exchange::read_roster(file, &ctx, &|n| reading.set(n as u64)) {
+        Ok(r) => r,
+        Err(e) => {
+            reading.finish();
+            eprintln!("文件被拒绝: {e}");
+            return Ok(ExitCode::from(EXIT_REJECTED));
+        }
+    };
+    reading.finish();
+    let locations = store.member_locations(&roster.id_bases()).await?;
+    roster.check_registry(&locations);
+    let error_count = roster.findings.iter().filter(|f| f.severity == zhenxing_exchange::Severity::Error).count();
+    for f in roster.findings.iter().take(200) {
+        eprintln!("{}", f.describe());
+    }
+    if roster.findings.len() > 200 {
+        eprintln!("……共 {} 条问题，完整列表见错误工作簿", roster.findings.len());
+    }
+    if let Some(path) = errors.filter(|_| roster.has_errors()) {
+        zhenxing_exchange::write_error_workbook(path, &roster)?;
+        eprintln!("错误工作簿已写入 {}", path.display());
+    }
+    if roster.has_errors() && !partial {
+        eprintln!("文件有 {error_count} 处错误，未导入任何数据（可用 --partial 只导入无误的农户）");
+        return Ok(ExitCode::from(EXIT_REJECTED));
+    }
+    let households: Vec<_> = roster.households.into_iter().map(|p| p.household).collect();
+    let total = households.len() as u64;
+    let writing = Progress::rows("写入", Some(total));
+    let actor = Actor::system(root_division(store).await?);
+    let summary = store.households_import(&actor, households, &|n| writing.set(n)).await?;
+    writing.finish();
+    println!(
+        "已导入 {} 户 / {} 人（新增 {} 户，更新 {} 户，未变 {} 户；成员新增 {}、更新 {}、移除 {}）",
+        total,
+        summary.members_total,
+        summary.households_created,
+        summary.households_updated,
+        summary.households_unchanged,
+        summary.members_created,
+        summary.members_updated,
+        summary.members_removed
+    );
+    if !roster.rejected.is_empty() {
+        eprintln!("另有 {} 户因错误被拒绝", roster.rejected.len());
+        return Ok(ExitCode::from(EXIT_REJECTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export_households(store: &SqlStore, out: &std::path::Path, division: Option<&str>, unmasked: bool) -> anyhow::Result<()> {
+    let root = root_division(store).await?;
+    let scope = match division {
+        Some(d) => DivisionCode::parse(d)?,
+        None => root.clone(),
+    };
+    if !root.contains(&scope) {
+        bail!("行政区划 {scope} 不属于本系统");
+    }
+    let actor = Actor::system(scope);
+    let details = store.households_export(&actor, &HouseholdFilter::default()).await?;
+    let town = town_name(store).await?;
+    if unmasked {
+        store.audit_record(&actor, "export_unmasked", "households", actor.scope.as_str(), None).await?;
+    }
+    let rows = details.iter().map(|d| ExportHousehold { township: &town, village_name: &d.village_name, household: &d.household });
+    let members = zhenxing_exchange::write_roster_xlsx(out, rows, !unmasked)?;
+    println!("已导出 {} 户 / {} 人到 {}{}", details.len(), members, out.display(), if unmasked { "（含完整证件号码，请妥善保管）" } else { "" });
+    Ok(())
+}
+
+/// Fills an empty registry with the synthetic township, in batches (each batch one transaction).
+async fn demo_fill(store: &SqlStore, persons: u64, seed: u64) -> anyhow::Result<()> {
+    let actor = Actor::system(root_division(store).await?);
+    let existing = store.household_list(&actor, &HouseholdFilter::default(), zhenxing_store::PageRequest { page: 1, per_page: 1 }).await?;
+    if existing.total > 0 {
+        eprintln!("数据库中已有 {} 户，跳过演示数据", existing.total);
+        return Ok(());
+    }
+    let cfg = zhenxing_synth::SynthConfig { seed, persons, today: today(), income_years: [2024, 2025] };
+    // Beyond one township the synthetic region has more towns: their (demo) divisions come first.
+    let divisions: Vec<(DivisionCode, String)> = zhenxing_synth::towns(persons)
+        .into_iter()
+        .flat_map(|t| std::iter::once((t.code, t.name)).chain(t.units.into_iter().map(|u| (u.code, u.name.to_string()))))
+        .collect();
+    store.divisions_ensure(&actor, &divisions).await?;
+    let bar = Progress::rows("生成演示数据（人）", Some(persons));
+    let mut batch = Vec::with_capacity(5_000);
+    let mut people = 0u64;
+    for h in zhenxing_synth::households(&cfg) {
+        people += h.members.len() as u64;
+        batch.push(h);
+        if batch.len() == 5_000 {
+            store.households_import(&actor, std::mem::take(&mut batch), &|_| {}).await?;
+            bar.set(people);
+        }
+    }
+    if !batch.is_empty() {
+        store.households_import(&actor, batch, &|_| {}).await?;
+    }
+    bar.finish();
+    Ok(())
+}
+
+/// The demo logins, one per role; printed by `serve --demo` and `demo`.
+const DEMO_USERS: &[(&str, &str, Role, &str)] = &[
+    ("town", "扶欢镇乡村振兴办", Role::TownStaff, "500110120"),
+    ("qingyan", "青岩村村干部", Role::VillageCadre, "500110120204"),
+    ("helper", "帮扶责任人（青岩村）", Role::Helper, "500110120204"),
+    ("dept", "区医保局", Role::Department, "500110"),
+    ("county", "綦江区审定", Role::CountyApprover, "500110"),
+    ("viewer", "镇领导", Role::Viewer, "500110120"),
+    ("admin", "系统管理员", Role::Admin, "500110"),
+];
+const DEMO_PASSWORD: &str = "zhenxing-demo";
+
+async fn demo_users(store: &SqlStore) -> anyhow::Result<()> {
+    let actor = Actor::system(root_division(store).await?);
+    for (name, display, role, division) in DEMO_USERS {
+        if store.user_by_username(name).await?.is_some() {
+            continue;
+        }
+        let hash = zhenxing_web::hash_password(DEMO_PASSWORD).context("无法生成密码哈希")?;
+        let user = NewUser { username: (*name).into(), display_name: (*display).into(), role: *role, division: DivisionCode::parse(division)?, password_hash: hash };
+        store.user_create(&actor, user).await?;
+    }
+    Ok(())
+}
+
+fn print_demo_logins() {
+    println!("演示账号（密码均为 {DEMO_PASSWORD}）:");
+    for (name, display, role, _) in DEMO_USERS {
+        println!("  {name:<8} {}  {display}", role.label());
+    }
+}
+
+fn write_synthetic_roster(path: &std::path::Path, persons: u64, seed: u64) -> anyhow::Result<()> {
+    let cfg = zhenxing_synth::SynthConfig { seed, persons, today: today(), income_years: [2024, 2025] };
+    let towns = zhenxing_synth::towns(persons);
+    let names: std::collections::HashMap<&str, (&str, &str)> =
+        towns.iter().flat_map(|t| t.units.iter().map(move |u| (u.code.as_str(), (t.name.as_str(), u.name)))).collect();
+    let bar = Progress::rows("生成（户）", None);
+    let households: Vec<zhenxing_domain::Household> = zhenxing_synth::households(&cfg)
+        .enumerate()
+        .map(|(i, h)| {
+            bar.set(i as u64 + 1);
+            h
+        })
+        .collect();
+    bar.finish();
+    let rows = households.iter().map(|h| {
+        let (town, village) = names.get(h.village.as_str()).copied().unwrap_or((zhenxing_synth::TOWN_NAME, ""));
+        ExportHousehold { township: town, village_name: village, household: h }
+    });
+    let members = zhenxing_exchange::write_roster_xlsx(path, rows, false)?;
+    println!("已写入 {} 户 / {members} 人到 {}", households.len(), path.display());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(super::redact("postgres://app:secret@db:5432/z"), "postgres://app:***@db:5432/z");
+        assert_eq!(super::redact("sqlite://zhenxing.db"), "sqlite://zhenxing.db");
+    }
+}

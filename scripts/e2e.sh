@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Browser tests: Playwright (playwright-core from npm) driving Debian's chromium against the real
+# binary on a fresh SQLite database filled with the demo township (see e2e/run.mjs).
+# Screenshots of each step land in e2e/screenshots/ (gitignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhenxing-target}"
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+# Without a CJK font every Chinese character renders as a box in the screenshots.
+fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]} for the browser tests" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# A no-op when scripts/test.sh has just built it; makes a standalone run test the current code.
+cargo build --release --locked --bin zhenxing
+(cd e2e && npm ci --silent --no-audit --no-fund)
+ZHENXING_BIN="$CARGO_TARGET_DIR/release/zhenxing" node e2e/run.mjs

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite: unit and integration tests of every crate on SQLite and on a real
+# PostgreSQL, then the browser tests in Debian's chromium. Sets up what it needs on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhenxing-target}"
+
+scripts/ensure-postgres.sh
+export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+# Databases left by earlier runs (each test makes its own).
+psql "$TEST_DATABASE_URL" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'zhenxing\_%'" \
+  | while read -r db; do psql "$TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null; done
+
+cargo test --workspace --locked
+cargo build --release --locked --bin zhenxing
+scripts/e2e.sh
