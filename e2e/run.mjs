@@ -289,7 +289,7 @@ describe('zhenxing in the browser', { concurrency: false }, () => {
       const membersCard = page.locator('section.card').filter({ has: page.getByRole('heading', { name: /^家庭成员/ }) });
       const membersTable = membersCard.locator('table.data');
       const nameCol = await columnIndex(membersTable, '姓名');
-      const monthsCol = await columnIndex(membersTable, '务工（月）');
+      const monthsCol = await columnIndex(membersTable, '务工时间（月）');
       const firstMember = membersTable.locator('tbody tr').first();
       const memberName = await textOf(firstMember.locator('td').nth(nameCol));
       assert.ok(memberName.length > 0, 'the member has a name');
@@ -313,7 +313,7 @@ describe('zhenxing in the browser', { concurrency: false }, () => {
       const memberRow = membersTable.locator('tbody tr').filter({
         has: page.locator(`td:nth-child(${nameCol + 1})`, { hasText: memberName }),
       }).first();
-      assert.equal(await textOf(memberRow.locator('td').nth(monthsCol)), after, '务工（月） shows the saved value');
+      assert.equal(await textOf(memberRow.locator('td').nth(monthsCol)), after, '务工时间（月） shows the saved value');
 
       const history = page.locator('#history');
       await history.getByRole('heading', { name: '修改记录' }).waitFor();

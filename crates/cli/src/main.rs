@@ -363,12 +363,12 @@ async fn demo_fill(store: &SqlStore, persons: u64, seed: u64) -> anyhow::Result<
 
 /// The demo logins, one per role; printed by `serve --demo` and `demo`.
 const DEMO_USERS: &[(&str, &str, Role, &str)] = &[
-    ("town", "扶欢镇乡村振兴办", Role::TownStaff, "500110120"),
-    ("qingyan", "青岩村村干部", Role::VillageCadre, "500110120204"),
-    ("helper", "帮扶责任人（青岩村）", Role::Helper, "500110120204"),
-    ("dept", "区医保局", Role::Department, "500110"),
-    ("county", "綦江区审定", Role::CountyApprover, "500110"),
-    ("viewer", "镇领导", Role::Viewer, "500110120"),
+    ("town", "李文静", Role::TownStaff, "500110120"),
+    ("qingyan", "王建华", Role::VillageCadre, "500110120204"),
+    ("helper", "陈晓东", Role::Helper, "500110120204"),
+    ("dept", "刘芳（区医保局）", Role::Department, "500110"),
+    ("county", "赵志强", Role::CountyApprover, "500110"),
+    ("viewer", "周国平", Role::Viewer, "500110120"),
     ("admin", "系统管理员", Role::Admin, "500110"),
 ];
 const DEMO_PASSWORD: &str = "zhenxing-demo";
@@ -389,7 +389,7 @@ async fn demo_users(store: &SqlStore) -> anyhow::Result<()> {
 fn print_demo_logins() {
     println!("演示账号（密码均为 {DEMO_PASSWORD}）:");
     for (name, display, role, _) in DEMO_USERS {
-        println!("  {name:<8} {}  {display}", role.label());
+        println!("  {name:<8} {:<8} {display}", role.label());
     }
 }
 

@@ -12,27 +12,8 @@ pub(crate) enum CellKind {
     Number,
 }
 
-/// Writes a cell's text into `out` (which the caller has cleared) and says what kind of cell it was.
-pub(crate) fn data_ref_text(value: &DataRef<'_>, out: &mut String) -> CellKind {
-    match value {
-        DataRef::SharedString(s) => push_trimmed(out, s),
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => push_trimmed(out, s),
-        DataRef::Float(f) => return float_text(*f, out),
-        DataRef::Int(i) => {
-            let _ = write!(out, "{i}");
-            return CellKind::Number;
-        }
-        DataRef::Bool(b) => out.push_str(if *b { "是" } else { "否" }),
-        DataRef::DateTime(d) => date_text(d, out),
-        DataRef::Error(e) => {
-            let _ = write!(out, "{e}");
-        }
-        DataRef::Empty => {}
-    }
-    CellKind::Text
-}
-
-/// The same for the owned cells of an `.xls` range.
+/// Writes the text of a cell of an `.xls` range into `out` (which the caller has cleared) and says what
+/// kind of cell it was.
 pub(crate) fn data_text(value: &Data, out: &mut String) -> CellKind {
     match value {
         Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => push_trimmed(out, s),
@@ -42,7 +23,7 @@ pub(crate) fn data_text(value: &Data, out: &mut String) -> CellKind {
             return CellKind::Number;
         }
         Data::Bool(b) => out.push_str(if *b { "是" } else { "否" }),
-        Data::DateTime(d) => date_text(d, out),
+        Data::DateTime(d) => ymd_text(d, out),
         Data::Error(e) => {
             let _ = write!(out, "{e}");
         }
@@ -51,11 +32,32 @@ pub(crate) fn data_text(value: &Data, out: &mut String) -> CellKind {
     CellKind::Text
 }
 
+/// [`data_text`] for a cell of a streamed `.xlsx` sheet.
+pub(crate) fn data_ref_text(value: &DataRef<'_>, out: &mut String) -> CellKind {
+    match value {
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => push_trimmed(out, s),
+        DataRef::SharedString(s) => push_trimmed(out, s),
+        DataRef::Float(f) => return float_text(*f, out),
+        DataRef::Int(i) => {
+            let _ = write!(out, "{i}");
+            return CellKind::Number;
+        }
+        DataRef::Bool(b) => out.push_str(if *b { "是" } else { "否" }),
+        DataRef::DateTime(d) => ymd_text(d, out),
+        DataRef::Error(e) => {
+            let _ = write!(out, "{e}");
+        }
+        DataRef::Empty => {}
+    }
+    CellKind::Text
+}
+
 fn push_trimmed(out: &mut String, s: &str) {
     out.push_str(s.trim());
 }
 
-fn date_text(d: &ExcelDateTime, out: &mut String) {
+/// An Excel date as `YYYY-MM-DD`; a duration as its number.
+pub(crate) fn ymd_text(d: &ExcelDateTime, out: &mut String) {
     if d.is_datetime() {
         let (y, m, day, ..) = d.to_ymd_hms_milli();
         let _ = write!(out, "{y:04}-{m:02}-{day:02}");
@@ -84,7 +86,7 @@ pub(crate) fn float_text(x: f64, out: &mut String) -> CellKind {
         let _ = write!(out, "{}", a / 100);
         let frac = a % 100;
         if frac != 0 {
-            if frac % 10 == 0 {
+            if frac.is_multiple_of(10) {
                 let _ = write!(out, ".{}", frac / 10);
             } else {
                 let _ = write!(out, ".{frac:02}");
@@ -92,9 +94,23 @@ pub(crate) fn float_text(x: f64, out: &mut String) -> CellKind {
         }
     } else {
         let magnitude = x.abs().log10().floor() as i32 + 1;
+        if magnitude > 15 {
+            // Beyond Excel's precision the last digits are zeros, as Excel itself shows them.
+            let shift = magnitude - 15;
+            let _ = write!(out, "{:.0}", (x / 10f64.powi(shift)).round());
+            out.extend(std::iter::repeat_n(
+                '0',
+                usize::try_from(shift).unwrap_or(0),
+            ));
+            return CellKind::Number;
+        }
         let decimals = usize::try_from((15 - magnitude).clamp(0, 15)).unwrap_or(0);
         let s = format!("{x:.decimals$}");
-        let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
+        let s = if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            &s
+        };
         out.push_str(s);
     }
     CellKind::Number

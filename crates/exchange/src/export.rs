@@ -1,6 +1,7 @@
 //! Writing workbooks: the roster in the import layout (so export → import changes nothing), and plain
 //! lists for any screen.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
@@ -23,14 +24,34 @@ pub enum Cell {
     Empty,
 }
 
-impl Cell {
+/// A cell being written: like [`Cell`], but borrowing its text so that a million-row export does not
+/// allocate a string per cell.
+pub(crate) enum Value<'a> {
+    Text(Cow<'a, str>),
+    Int(i64),
+    Money(Yuan),
+    Empty,
+}
+
+impl Value<'_> {
     /// The cell as a clerk would type it (money as `1234.50`).
     pub(crate) fn text(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
-            Cell::Int(i) => i.to_string(),
-            Cell::Money(y) => y.plain(),
-            Cell::Empty => String::new(),
+            Value::Text(s) => s.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Money(y) => y.plain(),
+            Value::Empty => String::new(),
+        }
+    }
+}
+
+impl<'a> From<&'a Cell> for Value<'a> {
+    fn from(c: &'a Cell) -> Self {
+        match c {
+            Cell::Text(s) => Value::Text(Cow::Borrowed(s)),
+            Cell::Int(i) => Value::Int(*i),
+            Cell::Money(y) => Value::Money(*y),
+            Cell::Empty => Value::Empty,
         }
     }
 }
@@ -46,42 +67,50 @@ pub struct ExportHousehold<'a> {
 const MONEY_FORMAT: &str = "0.00";
 const ROSTER_SHEET: &str = "花名册";
 
-fn text(s: impl Into<String>) -> Cell {
-    Cell::Text(s.into())
+fn text<'a>(s: impl Into<Cow<'a, str>>) -> Value<'a> {
+    Value::Text(s.into())
 }
 
-fn opt_text(s: Option<&str>) -> Cell {
-    s.map_or(Cell::Empty, text)
+fn opt_text(s: Option<&str>) -> Value<'_> {
+    s.map_or(Value::Empty, text)
 }
 
-fn label<T: CodeEnum>(v: Option<T>) -> Cell {
-    v.map_or(Cell::Empty, |v| text(v.label()))
+fn label<T: CodeEnum>(v: Option<T>) -> Value<'static> {
+    v.map_or(Value::Empty, |v| text(v.label()))
 }
 
-fn yes_no_cell(v: Option<bool>) -> Cell {
-    v.map_or(Cell::Empty, |b| text(yes_no(b)))
+fn yes_no_cell(v: Option<bool>) -> Value<'static> {
+    v.map_or(Value::Empty, |b| text(yes_no(b)))
 }
 
 fn latest_income(h: &Household) -> Option<&IncomeRecord> {
     h.incomes.iter().max_by_key(|r| r.year)
 }
 
-fn int(n: usize) -> Cell {
-    i64::try_from(n).map_or(Cell::Empty, Cell::Int)
+fn int(n: usize) -> Value<'static> {
+    i64::try_from(n).map_or(Value::Empty, Value::Int)
 }
 
 /// The value of one layout column on the row of member `m` of household `h`.
-pub(crate) fn field_cell(f: Field, township: &str, village: &str, h: &Household, m: &Member, masked: bool) -> Cell {
-    let phone = |p: Option<&String>| match p {
+pub(crate) fn field_cell<'a>(
+    f: Field,
+    township: &'a str,
+    village: &'a str,
+    h: &'a Household,
+    m: &'a Member,
+    masked: bool,
+) -> Value<'a> {
+    let phone = |p: Option<&'a String>| match p {
         Some(p) if masked => text(mask_phone(p)),
         p => opt_text(p.map(String::as_str)),
     };
     let income = latest_income(h);
-    let part = |get: fn(&IncomeRecord) -> Yuan| income.map_or(Cell::Empty, |r| Cell::Money(get(r)));
+    let part =
+        |get: fn(&IncomeRecord) -> Yuan| income.map_or(Value::Empty, |r| Value::Money(get(r)));
     match f {
         Field::Town => text(township),
         Field::Village => text(village),
-        Field::Group => h.group.map_or(Cell::Empty, |g| text(group_label(g))),
+        Field::Group => h.group.map_or(Value::Empty, |g| text(group_label(g))),
         Field::HouseholdNo => text(h.household_no.as_str()),
         Field::Kind => text(h.kind.label()),
         Field::Category => label(h.monitoring_category),
@@ -89,17 +118,19 @@ pub(crate) fn field_cell(f: Field, township: &str, village: &str, h: &Household,
         Field::Phone => phone(h.phone.as_ref()),
         Field::HouseSafe => yes_no_cell(h.house_safe),
         Field::WaterSafe => yes_no_cell(h.water_safe),
-        Field::Farmland => h.farmland_centimu.map_or(Cell::Empty, |c| Cell::Money(Yuan::from_fen(c))),
-        Field::IncomeYear => income.map_or(Cell::Empty, |r| Cell::Int(i64::from(r.year))),
+        Field::Farmland => h
+            .farmland_centimu
+            .map_or(Value::Empty, |c| Value::Money(Yuan::from_fen(c))),
+        Field::IncomeYear => income.map_or(Value::Empty, |r| Value::Int(i64::from(r.year))),
         Field::Wage => part(|r| r.wage_income),
         Field::Business => part(|r| r.business_income),
         Field::Property => part(|r| r.property_income),
         Field::Transfer => part(|r| r.transfer_income),
         Field::Expense => part(|r| r.business_expense),
         Field::Net => part(IncomeRecord::net_income),
-        Field::PerCapita => {
-            income.and_then(|r| r.net_income_per_capita(h.members.len())).map_or(Cell::Empty, Cell::Money)
-        }
+        Field::PerCapita => income
+            .and_then(|r| r.net_income_per_capita(h.members.len()))
+            .map_or(Value::Empty, Value::Money),
         Field::Name => text(m.name.as_str()),
         Field::IdNumber if masked => text(mask_id(&m.id_number.as_stored())),
         Field::IdNumber => text(m.id_number.as_stored()),
@@ -112,7 +143,9 @@ pub(crate) fn field_cell(f: Field, township: &str, village: &str, h: &Household,
         Field::Health => label(m.health),
         Field::DisabilityGrade => label(m.disability_grade),
         Field::Labour => label(m.labour),
-        Field::WorkMonths => m.work_months.map_or(Cell::Empty, |w| Cell::Int(i64::from(w))),
+        Field::WorkMonths => m
+            .work_months
+            .map_or(Value::Empty, |w| Value::Int(i64::from(w))),
         Field::MedicalInsured => yes_no_cell(m.medical_insured),
         Field::PensionInsured => yes_no_cell(m.pension_insured),
         Field::Dibao => yes_no_cell(m.dibao),
@@ -147,32 +180,38 @@ pub(crate) fn row_index(r: usize) -> Result<u32, ExchangeError> {
     u32::try_from(r).map_err(|_| ExchangeError::Write(format!("行数 {r} 超出 Excel 的限制")))
 }
 
-pub(crate) fn write_cell(sheet: &mut Worksheet, row: u32, col: u16, cell: &Cell, money: &Format) -> Result<(), ExchangeError> {
+pub(crate) fn write_cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    cell: &Value<'_>,
+    money: &Format,
+) -> Result<(), ExchangeError> {
     match cell {
-        Cell::Text(s) if s.is_empty() => {}
-        Cell::Text(s) => {
-            sheet.write_string(row, col, s)?;
+        Value::Text(s) if s.is_empty() => {}
+        Value::Text(s) => {
+            sheet.write_string(row, col, s.as_ref())?;
         }
-        Cell::Int(i) => {
+        Value::Int(i) => {
             // Integers in a sheet are at most 15 significant digits anyway; beyond that, text.
             if i.unsigned_abs() < 1_000_000_000_000_000 {
-                #[expect(clippy::cast_precision_loss, reason = "bounded to 15 digits just above")]
                 sheet.write_number(row, col, *i as f64)?;
             } else {
                 sheet.write_string(row, col, i.to_string())?;
             }
         }
-        Cell::Money(y) => {
+        Value::Money(y) => {
             sheet.write_number_with_format(row, col, fen_to_f64(*y), money)?;
         }
-        Cell::Empty => {}
+        Value::Empty => {}
     }
     Ok(())
 }
 
-/// Yuan as the nearest double (`1234.56`); the reader rounds it back to the fen exactly.
+/// Yuan as the nearest double (`1234.56`): both operands are exact and IEEE division rounds correctly,
+/// so this is the double that `"1234.56"` parses to; the reader rounds it back to the fen exactly.
 fn fen_to_f64(y: Yuan) -> f64 {
-    y.plain().parse().unwrap_or_default()
+    y.fen() as f64 / 100.0
 }
 
 /// A worksheet that streams its rows to a temporary file: a million-row export stays small in memory.
@@ -194,9 +233,18 @@ fn build_roster<'a>(
     let mut r: u32 = 0;
     for e in rows {
         for m in &e.household.members {
-            r = r.checked_add(1).ok_or_else(|| ExchangeError::Write("行数超出 Excel 的限制".to_string()))?;
+            r = r
+                .checked_add(1)
+                .ok_or_else(|| ExchangeError::Write("行数超出 Excel 的限制".to_string()))?;
             for (c, spec) in SPECS.iter().enumerate() {
-                let cell = field_cell(spec.field, e.township, e.village_name, e.household, m, masked);
+                let cell = field_cell(
+                    spec.field,
+                    e.township,
+                    e.village_name,
+                    e.household,
+                    m,
+                    masked,
+                );
                 write_cell(&mut sheet, r, col_index(c)?, &cell, &money)?;
             }
         }
@@ -228,14 +276,25 @@ pub fn write_roster_xlsx_bytes<'a>(
 
 /// Excel refuses sheet names longer than 31 characters or containing `[]:*?/\`.
 pub(crate) fn sheet_name(title: &str) -> String {
-    let clean: String =
-        title.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\')).take(31).collect();
+    let clean: String = title
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\'))
+        .take(31)
+        .collect();
     let clean = clean.trim_matches('\'').trim().to_string();
-    if clean.is_empty() { "Sheet1".to_string() } else { clean }
+    if clean.is_empty() {
+        "Sheet1".to_string()
+    } else {
+        clean
+    }
 }
 
 /// A list for any screen: one sheet titled `sheet`, a bold frozen header row, then the rows.
-pub fn write_table_xlsx_bytes(sheet: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, ExchangeError> {
+pub fn write_table_xlsx_bytes(
+    sheet: &str,
+    headers: &[&str],
+    rows: &[Vec<Cell>],
+) -> Result<Vec<u8>, ExchangeError> {
     let mut book = Workbook::new();
     let mut ws = streaming_sheet(&mut book, &sheet_name(sheet))?;
     header_row(&mut ws, headers)?;
@@ -243,7 +302,7 @@ pub fn write_table_xlsx_bytes(sheet: &str, headers: &[&str], rows: &[Vec<Cell>])
     for (r, cells) in rows.iter().enumerate() {
         let r = row_index(r + 1)?;
         for (c, cell) in cells.iter().enumerate() {
-            write_cell(&mut ws, r, col_index(c)?, cell, &money)?;
+            write_cell(&mut ws, r, col_index(c)?, &Value::from(cell), &money)?;
         }
     }
     book.push_worksheet(ws);
@@ -265,5 +324,9 @@ mod tests {
     fn money_becomes_the_nearest_double() {
         assert_eq!(fen_to_f64(Yuan::from_fen(123456)), 1234.56);
         assert_eq!(fen_to_f64(Yuan::from_fen(-5)), -0.05);
+        for fen in [1, 7, 10, 33, 99, 1_234_567, -150_050, 99_999_999_999] {
+            let parsed: f64 = Yuan::from_fen(fen).plain().parse().expect("decimal");
+            assert_eq!(fen_to_f64(Yuan::from_fen(fen)), parsed, "{fen}");
+        }
     }
 }

@@ -8,6 +8,7 @@
 mod cells;
 mod errorbook;
 mod export;
+mod hash;
 mod layout;
 mod source;
 mod validate;
@@ -18,7 +19,9 @@ use std::path::Path;
 use zhenxing_domain::{DivisionCode, Household};
 
 pub use errorbook::{write_error_workbook, write_error_workbook_bytes};
-pub use export::{Cell, ExportHousehold, write_roster_xlsx, write_roster_xlsx_bytes, write_table_xlsx_bytes};
+pub use export::{
+    Cell, ExportHousehold, write_roster_xlsx, write_roster_xlsx_bytes, write_table_xlsx_bytes,
+};
 
 /// What an import needs to know about the deployment.
 #[derive(Debug, Clone)]
@@ -122,7 +125,11 @@ impl From<rust_xlsxwriter::XlsxError> for ExchangeError {
 
 /// Reads a roster file (`.xlsx`, `.xls`, `.csv`); `progress` is called with the number of data rows
 /// read so far.
-pub fn read_roster(path: &Path, ctx: &RosterContext, progress: &dyn Fn(usize)) -> Result<Roster, ExchangeError> {
+pub fn read_roster(
+    path: &Path,
+    ctx: &RosterContext,
+    progress: &dyn Fn(usize),
+) -> Result<Roster, ExchangeError> {
     let format = source::detect_path(path)?;
     read_input(source::Input::Path(path), format, ctx, progress)
 }
@@ -152,7 +159,7 @@ fn read_input(
         let before = assembler.member_rows();
         assembler.row(row)?;
         let after = assembler.member_rows();
-        if after != before && after % PROGRESS_EVERY == 0 {
+        if after != before && after.is_multiple_of(PROGRESS_EVERY) {
             progress(after);
         }
         Ok(())
@@ -181,11 +188,18 @@ impl Roster {
     /// is in another household, moving those households from `households` to `rejected`.
     /// `locations`: id base (18 chars) → household_no currently holding it.
     pub fn check_registry(&mut self, locations: &HashMap<String, String>) {
-        let fields: Vec<Option<layout::Field>> = self.headers.iter().map(|h| layout::match_header(h)).collect();
+        let fields: Vec<Option<layout::Field>> = self
+            .headers
+            .iter()
+            .map(|h| layout::match_header(h))
+            .collect();
         let id_column = fields
             .iter()
             .position(|f| *f == Some(layout::Field::IdNumber))
-            .map_or_else(|| layout::Field::IdNumber.header().to_string(), |i| self.headers[i].clone());
+            .map_or_else(
+                || layout::Field::IdNumber.header().to_string(),
+                |i| self.headers[i].clone(),
+            );
         let mut moved = HashSet::new();
         for (hi, ph) in self.households.iter().enumerate() {
             let no = &ph.household.household_no;
@@ -197,7 +211,10 @@ impl Roster {
                         column: Some(id_column.clone()),
                         household_no: Some(no.clone()),
                         severity: Severity::Error,
-                        message: format!("证件号码 {} 已是户编号 {holder} 的成员（迁移须单独办理）", m.id_number.masked()),
+                        message: format!(
+                            "证件号码 {} 已是户编号 {holder} 的成员（迁移须单独办理）",
+                            m.id_number.masked()
+                        ),
                     });
                     moved.insert(hi);
                 }
@@ -212,7 +229,10 @@ impl Roster {
                 self.households.push(ph);
                 continue;
             }
-            let village = self.village_names.get(&ph.household.village).map_or("", String::as_str);
+            let village = self
+                .village_names
+                .get(&ph.household.village)
+                .map_or("", String::as_str);
             let rows = ph
                 .household
                 .members
@@ -222,16 +242,30 @@ impl Roster {
                     let cells = fields
                         .iter()
                         .map(|f| {
-                            f.map(|f| export::field_cell(f, &self.township, village, &ph.household, m, false).text())
-                                .unwrap_or_default()
+                            f.map(|f| {
+                                export::field_cell(
+                                    f,
+                                    &self.township,
+                                    village,
+                                    &ph.household,
+                                    m,
+                                    false,
+                                )
+                                .text()
+                            })
+                            .unwrap_or_default()
                         })
                         .collect();
                     (*row, cells)
                 })
                 .collect();
-            self.rejected.push(RejectedHousehold { household_no: Some(ph.household.household_no.clone()), rows });
+            self.rejected.push(RejectedHousehold {
+                household_no: Some(ph.household.household_no.clone()),
+                rows,
+            });
         }
-        self.rejected.sort_by_key(|r| r.rows.first().map_or(0, |(row, _)| *row));
+        self.rejected
+            .sort_by_key(|r| r.rows.first().map_or(0, |(row, _)| *row));
         self.findings.sort_by_key(|f| f.row);
     }
 
@@ -243,7 +277,12 @@ impl Roster {
     pub fn id_bases(&self) -> Vec<String> {
         self.households
             .iter()
-            .flat_map(|ph| ph.household.members.iter().map(|m| m.id_number.base().to_string()))
+            .flat_map(|ph| {
+                ph.household
+                    .members
+                    .iter()
+                    .map(|m| m.id_number.base().to_string())
+            })
             .collect()
     }
 }

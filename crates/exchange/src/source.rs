@@ -1,4 +1,5 @@
-//! Where rows come from: xlsx streamed cell by cell, xls through calamine's range, csv in UTF-8 or GBK.
+//! Where rows come from: xlsx streamed cell by cell through calamine's cell reader, xls through
+//! calamine's range, csv in UTF-8 or GBK.
 //! Each source hands out one row at a time in a reused buffer, so a million-row file never sits in
 //! memory as cells.
 
@@ -6,7 +7,7 @@ use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::Path;
 
-use calamine::{DataRef, Reader, SheetType, Xls, Xlsx};
+use calamine::{Reader, SheetType, Xls, Xlsx};
 
 use crate::ExchangeError;
 use crate::cells::{CellKind, data_ref_text, data_text};
@@ -14,7 +15,7 @@ use crate::cells::{CellKind, data_ref_text, data_text};
 /// Columns beyond this are ignored: a stray cell at column XFD must not allocate 16,384 strings per row.
 const MAX_COLUMNS: usize = 512;
 /// The sheet a roster lives in when a workbook has several.
-const ROSTER_SHEET: &str = "花名册";
+pub(crate) const ROSTER_SHEET: &str = "花名册";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Format {
@@ -75,13 +76,21 @@ pub(crate) fn detect_path(path: &Path) -> Result<Format, ExchangeError> {
 }
 
 /// Streams every row of the roster sheet to `on_row`, in sheet order.
-pub(crate) fn stream(input: Input<'_>, format: Format, on_row: &mut OnRow<'_>) -> Result<(), ExchangeError> {
+pub(crate) fn stream(
+    input: Input<'_>,
+    format: Format,
+    on_row: &mut OnRow<'_>,
+) -> Result<(), ExchangeError> {
     match (input, format) {
-        (Input::Path(p), Format::Xlsx) => stream_xlsx(BufReader::new(File::open(p)?), on_row),
+        (Input::Path(p), Format::Xlsx) => {
+            stream_xlsx(BufReader::with_capacity(1 << 16, File::open(p)?), on_row)
+        }
         (Input::Bytes(b), Format::Xlsx) => stream_xlsx(Cursor::new(b), on_row),
         (Input::Path(p), Format::Xls) => stream_xls(BufReader::new(File::open(p)?), on_row),
         (Input::Bytes(b), Format::Xls) => stream_xls(Cursor::new(b), on_row),
-        (Input::Path(p), Format::Csv) => stream_csv(BufReader::with_capacity(1 << 16, File::open(p)?), on_row),
+        (Input::Path(p), Format::Csv) => {
+            stream_csv(BufReader::with_capacity(1 << 16, File::open(p)?), on_row)
+        }
         (Input::Bytes(b), Format::Csv) => stream_csv(b, on_row),
     }
 }
@@ -102,14 +111,14 @@ fn pick_sheet(sheets: &[calamine::Sheet]) -> Result<String, ExchangeError> {
 
 /// A row under construction; its strings are reused from row to row.
 #[derive(Default)]
-struct RowBuf {
+pub(crate) struct RowBuf {
     cells: Vec<String>,
     kinds: Vec<CellKind>,
     len: usize,
 }
 
 impl RowBuf {
-    fn set(&mut self, col: usize, fill: impl FnOnce(&mut String) -> CellKind) {
+    pub(crate) fn set(&mut self, col: usize, fill: impl FnOnce(&mut String) -> CellKind) {
         if col >= MAX_COLUMNS {
             return;
         }
@@ -123,8 +132,20 @@ impl RowBuf {
         self.len = self.len.max(col + 1);
     }
 
-    fn emit(&mut self, number: usize, on_row: &mut OnRow<'_>) -> Result<(), ExchangeError> {
-        let row = RowRef { number, cells: &self.cells[..self.len], kinds: &self.kinds[..self.len] };
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub(crate) fn emit(
+        &mut self,
+        number: usize,
+        on_row: &mut OnRow<'_>,
+    ) -> Result<(), ExchangeError> {
+        let row = RowRef {
+            number,
+            cells: &self.cells[..self.len],
+            kinds: &self.kinds[..self.len],
+        };
         let result = if row.is_blank() { Ok(()) } else { on_row(row) };
         for c in &mut self.cells[..self.len] {
             c.clear();
@@ -135,28 +156,29 @@ impl RowBuf {
     }
 }
 
+/// Streams the roster sheet of an xlsx workbook: only the current row (and calamine's shared-string
+/// table) is held in memory, so a million-row roster never sits in memory as cells.
 fn stream_xlsx<RS: Read + Seek>(rs: RS, on_row: &mut OnRow<'_>) -> Result<(), ExchangeError> {
-    let mut book = Xlsx::new(rs).map_err(unreadable)?;
+    let mut book: Xlsx<RS> = Xlsx::new(rs).map_err(unreadable)?;
     let name = pick_sheet(book.sheets_metadata())?;
-    let mut reader = book.worksheet_cells_reader(&name).map_err(unreadable)?;
+    let mut cells = book.worksheet_cells_reader(&name).map_err(unreadable)?;
     let mut buf = RowBuf::default();
     let mut current: Option<u32> = None;
-    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
-        let (r, c) = cell.get_position();
-        if current != Some(r) {
-            if let Some(prev) = current {
-                buf.emit(prev as usize + 1, on_row)?;
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (row, col) = cell.get_position();
+        if current != Some(row) {
+            if let Some(r) = current {
+                buf.emit(r as usize + 1, on_row)?;
             }
-            current = Some(r);
+            current = Some(row);
         }
         let value = cell.get_value();
-        if matches!(value, DataRef::Empty) {
-            continue;
+        if !matches!(value, calamine::DataRef::Empty) {
+            buf.set(col as usize, |s| data_ref_text(value, s));
         }
-        buf.set(c as usize, |s| data_ref_text(value, s));
     }
-    if let Some(prev) = current {
-        buf.emit(prev as usize + 1, on_row)?;
+    if let Some(r) = current {
+        buf.emit(r as usize + 1, on_row)?;
     }
     Ok(())
 }
@@ -230,8 +252,15 @@ fn stream_csv(mut r: impl Read, on_row: &mut OnRow<'_>) -> Result<(), ExchangeEr
     } else {
         (0, sniff_encoding(&sample))
     };
-    let first_line = sample[start..].split(|b| *b == b'\n').next().unwrap_or_default();
-    let delimiter = if !first_line.contains(&b',') && first_line.contains(&b'\t') { b'\t' } else { b',' };
+    let first_line = sample[start..]
+        .split(|b| *b == b'\n')
+        .next()
+        .unwrap_or_default();
+    let delimiter = if !first_line.contains(&b',') && first_line.contains(&b'\t') {
+        b'\t'
+    } else {
+        b','
+    };
     let mut body = Cursor::new(sample);
     body.set_position(start as u64);
     let mut csv = csv::ReaderBuilder::new()
@@ -243,12 +272,33 @@ fn stream_csv(mut r: impl Read, on_row: &mut OnRow<'_>) -> Result<(), ExchangeEr
     let mut buf = RowBuf::default();
     while csv.read_byte_record(&mut record).map_err(unreadable)? {
         let line = record.position().map_or(0, |p| p.line());
-        for (i, field) in record.iter().enumerate() {
-            if !field.is_empty() {
-                buf.set(i, |s| {
-                    decode_into(field, encoding, s);
-                    CellKind::Text
-                });
+        // A UTF-8 record is validated once as a whole; GBK (or a stray bad field) field by field.
+        let taken = std::mem::take(&mut record);
+        match csv::StringRecord::from_byte_record(taken)
+            .map_err(csv::FromUtf8Error::into_byte_record)
+        {
+            Ok(text) if encoding == Encoding::Utf8 => {
+                for (i, field) in text.iter().enumerate() {
+                    if !field.is_empty() {
+                        buf.set(i, |s| {
+                            s.push_str(field.trim());
+                            CellKind::Text
+                        });
+                    }
+                }
+                record = text.into_byte_record();
+            }
+            Ok(text) => record = text.into_byte_record(),
+            Err(bytes) => record = bytes,
+        }
+        if buf.is_empty() {
+            for (i, field) in record.iter().enumerate() {
+                if !field.is_empty() {
+                    buf.set(i, |s| {
+                        decode_into(field, encoding, s);
+                        CellKind::Text
+                    });
+                }
             }
         }
         buf.emit(usize::try_from(line).unwrap_or(usize::MAX), on_row)?;
@@ -263,9 +313,15 @@ mod tests {
     #[test]
     fn formats_are_told_by_magic_bytes_before_extension() {
         assert_eq!(detect(b"PK\x03\x04rest", "a.xls").ok(), Some(Format::Xlsx));
-        assert_eq!(detect(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], "a.xlsx").ok(), Some(Format::Xls));
+        assert_eq!(
+            detect(&[0xD0, 0xCF, 0x11, 0xE0, 0, 0], "a.xlsx").ok(),
+            Some(Format::Xls)
+        );
         assert_eq!(detect(b"a,b,c", "roster.CSV").ok(), Some(Format::Csv));
-        assert!(matches!(detect(b"a,b,c", "roster.pdf"), Err(ExchangeError::UnknownFormat(_))));
+        assert!(matches!(
+            detect(b"a,b,c", "roster.pdf"),
+            Err(ExchangeError::UnknownFormat(_))
+        ));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use zhenxing_domain::household::{
 use zhenxing_domain::{CodeEnum, DivisionCode, IdNumber, IncomeRecord, Member, Yuan};
 
 use crate::audit::{audit_insert, diff};
-use crate::sql::{SqlStore, now_text, scope_range};
+use crate::sql::{Backend, SqlStore, now_text, scope_range};
 use crate::{Actor, HouseholdDetail, HouseholdFields, HouseholdFilter, HouseholdRow, Page, PageRequest, Result, RowKey, StoreError, VillageStat};
 
 /// A bind argument of a dynamically built query.
@@ -26,22 +26,28 @@ pub(crate) enum Arg {
     OptInt(Option<i64>),
 }
 
-/// SQL text plus its arguments, numbered as they are pushed.
-#[derive(Debug, Default)]
+/// SQL text plus its arguments. Every use of a value is its own argument: on SQLite placeholders
+/// are anonymous `?` (named `$n` parameters make SQLite's bind lookups quadratic in their number,
+/// which a 20,000-parameter bulk insert feels), on PostgreSQL `$n`.
+#[derive(Debug)]
 pub(crate) struct Query {
+    pub backend: Backend,
     pub sql: String,
     pub args: Vec<Arg>,
 }
 
 impl Query {
-    pub fn new(sql: &str) -> Self {
-        Query { sql: sql.to_string(), args: Vec::new() }
+    pub fn new(backend: Backend, sql: &str) -> Self {
+        Query { backend, sql: sql.to_string(), args: Vec::new() }
     }
 
-    /// Adds an argument and returns its placeholder.
+    /// Adds an argument and returns its placeholder, to be used exactly once.
     pub fn arg(&mut self, a: Arg) -> String {
         self.args.push(a);
-        format!("${}", self.args.len())
+        match self.backend {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${}", self.args.len()),
+        }
     }
 
     pub fn build(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
@@ -311,11 +317,12 @@ impl SqlStore {
         let empty = Page { items: Vec::new(), total: 0, page: page_no, per_page };
         let Some((lo, hi)) = effective_range(actor, filter) else { return Ok(empty) };
 
-        let mut count = Query::new("SELECT COUNT(*) FROM households h");
+        let mut count = Query::new(self.backend, "SELECT COUNT(*) FROM households h");
         push_filter(&mut count, lo.clone(), hi.clone(), filter);
         let total: i64 = count.build().fetch_one(&self.pool).await?.try_get(0)?;
 
         let mut q = Query::new(
+            self.backend,
             "SELECT h.household_no, h.village_code, d.name AS village_name, h.group_no, h.kind, h.monitoring_category, h.head_name, h.head_id_number, h.size, \
                i.year, i.wage_income + i.business_income + i.property_income + i.transfer_income - i.business_expense AS net \
              FROM households h JOIN divisions d ON d.code = h.village_code \
@@ -352,13 +359,13 @@ impl SqlStore {
 
     pub(crate) async fn details_by_rows(&self, rows: Vec<AnyRow>) -> Result<Vec<HouseholdDetail>> {
         let mut conn = self.pool.acquire().await?;
-        load_details(&mut conn, rows).await
+        load_details(&mut conn, self.backend, rows).await
     }
 
 }
 
 /// Loads full households (members and incomes) for household rows, in the given order.
-pub(crate) async fn load_details(conn: &mut AnyConnection, rows: Vec<AnyRow>) -> Result<Vec<HouseholdDetail>> {
+pub(crate) async fn load_details(conn: &mut AnyConnection, backend: Backend, rows: Vec<AnyRow>) -> Result<Vec<HouseholdDetail>> {
     {
         let mut details = Vec::with_capacity(rows.len());
         let mut index = HashMap::with_capacity(rows.len());
@@ -369,7 +376,7 @@ pub(crate) async fn load_details(conn: &mut AnyConnection, rows: Vec<AnyRow>) ->
         }
         let ids: Vec<i64> = details.iter().map(|d| d.key.id).collect();
         for chunk in ids.chunks(1000) {
-            let list = crate::sql::placeholders(1, chunk.len());
+            let list = backend.placeholders(chunk.len());
             let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE household_id IN ({list}) ORDER BY household_id, position");
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -416,7 +423,7 @@ impl SqlStore {
 
     pub(crate) async fn households_export_impl(&self, actor: &Actor, filter: &HouseholdFilter) -> Result<Vec<HouseholdDetail>> {
         let Some((lo, hi)) = effective_range(actor, filter) else { return Ok(Vec::new()) };
-        let mut q = Query::new(&format!("SELECT {HOUSEHOLD_COLUMNS} FROM households h JOIN divisions d ON d.code = h.village_code"));
+        let mut q = Query::new(self.backend, &format!("SELECT {HOUSEHOLD_COLUMNS} FROM households h JOIN divisions d ON d.code = h.village_code"));
         push_filter(&mut q, lo, hi, filter);
         q.sql.push_str(" ORDER BY h.household_no");
         let rows = q.build().fetch_all(&self.pool).await?;
@@ -425,8 +432,9 @@ impl SqlStore {
 
     pub(crate) async fn member_locations_impl(&self, id_bases: &[String]) -> Result<HashMap<String, String>> {
         let mut out = HashMap::new();
-        for chunk in id_bases.chunks(self.backend.max_params()) {
-            let list = crate::sql::placeholders(1, chunk.len());
+        let backend = self.backend;
+        for chunk in id_bases.chunks(backend.max_params()) {
+            let list = backend.placeholders(chunk.len());
             let sql = format!("SELECT m.id_base, h.household_no FROM members m JOIN households h ON h.id = m.household_id WHERE m.id_base IN ({list})");
             let mut q = sqlx::query(&sql);
             for id in chunk {
@@ -502,6 +510,7 @@ impl SqlStore {
         args.push(Arg::Int(member_id));
         args.push(Arg::Int(expected_version));
         let q = Query {
+            backend: self.backend,
             sql: "UPDATE members SET name = $1, id_number = $2, id_base = $3, relation = $4, sex = $5, birth_date = $6, ethnicity = $7, education = $8, \
                   schooling = $9, health = $10, disability_grade = $11, labour = $12, work_months = $13, medical_insured = $14, pension_insured = $15, \
                   dibao = $16, tekun = $17, phone = $18, version = version + 1, updated_at = $19 WHERE id = $20 AND version = $21"
@@ -552,15 +561,17 @@ pub(crate) async fn update_household_row(tx: &mut Transaction<'_, Any>, key: Row
     Ok(())
 }
 
-/// Recomputes the list columns kept on the household row (size, head's name and ID).
+/// Recomputes the list columns kept on the household row (size, head's name and ID) and marks the
+/// household as changed (its members are part of it).
 pub(crate) async fn refresh_head(tx: &mut Transaction<'_, Any>, household_id: i64) -> Result<()> {
     sqlx::query(
-        "UPDATE households SET size = (SELECT COUNT(*) FROM members WHERE household_id = $1), \
+        "UPDATE households SET updated_at = $2, size = (SELECT COUNT(*) FROM members WHERE household_id = $1), \
            head_name = (SELECT name FROM members WHERE household_id = $1 AND relation = 'head' ORDER BY position LIMIT 1), \
            head_id_number = (SELECT id_number FROM members WHERE household_id = $1 AND relation = 'head' ORDER BY position LIMIT 1) \
          WHERE id = $1",
     )
     .bind(household_id)
+    .bind(now_text())
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -12,7 +12,7 @@ use crate::households::{
     Arg, HOUSEHOLD_COLUMNS, MEMBER_INSERT_COLUMNS, Query, bool_arg, household_view, income_view, load_details, member_args, member_view,
     refresh_head, update_household_row,
 };
-use crate::sql::{SqlStore, now_text, placeholders};
+use crate::sql::{Backend, SqlStore, now_text};
 use crate::{Actor, HouseholdDetail, ImportSummary, Result, StoreError};
 
 /// Households per round trip: large enough to amortise statements, small enough for parameter limits.
@@ -33,7 +33,7 @@ impl SqlStore {
         let mut tx = self.pool.begin().await?;
         let mut done = 0u64;
         for chunk in households.chunks(CHUNK) {
-            let existing = load_existing(&mut tx, chunk).await?;
+            let existing = load_existing(&mut tx, self.backend, chunk).await?;
             let mut new = Vec::new();
             for h in chunk {
                 summary.members_total += h.members.len() as u64;
@@ -43,11 +43,11 @@ impl SqlStore {
                         if !actor.scope.contains(&current.household.village) {
                             return Err(StoreError::Invalid(format!("户编号 {} 已属于您管辖范围以外的村，不能导入", h.household_no)));
                         }
-                        update_household(&mut tx, actor, current, h, &mut summary).await?;
+                        update_household(&mut tx, self.backend, actor, current, h, &mut summary).await?;
                     }
                 }
             }
-            insert_households(&mut tx, actor, &new, self.backend.max_params()).await?;
+            insert_households(&mut tx, self.backend, actor, &new).await?;
             summary.households_created += new.len() as u64;
             summary.members_created += new.iter().map(|h| h.members.len() as u64).sum::<u64>();
             done += chunk.len() as u64;
@@ -58,8 +58,8 @@ impl SqlStore {
     }
 }
 
-async fn load_existing(tx: &mut Transaction<'_, Any>, chunk: &[Household]) -> Result<HashMap<String, HouseholdDetail>> {
-    let list = placeholders(1, chunk.len());
+async fn load_existing(tx: &mut Transaction<'_, Any>, backend: Backend, chunk: &[Household]) -> Result<HashMap<String, HouseholdDetail>> {
+    let list = backend.placeholders(chunk.len());
     let sql = format!(
         "SELECT {HOUSEHOLD_COLUMNS} FROM households h JOIN divisions d ON d.code = h.village_code WHERE h.household_no IN ({list})"
     );
@@ -71,7 +71,7 @@ async fn load_existing(tx: &mut Transaction<'_, Any>, chunk: &[Household]) -> Re
     if rows.is_empty() {
         return Ok(HashMap::new());
     }
-    let details = load_details(&mut *tx, rows).await?;
+    let details = load_details(&mut *tx, backend, rows).await?;
     Ok(details.into_iter().map(|d| (d.household.household_no.clone(), d)).collect())
 }
 
@@ -84,15 +84,16 @@ fn created_view(h: &Household) -> Value {
     Value::Object(v)
 }
 
-async fn insert_households(tx: &mut Transaction<'_, Any>, actor: &Actor, new: &[&Household], max_params: usize) -> Result<()> {
+async fn insert_households(tx: &mut Transaction<'_, Any>, backend: Backend, actor: &Actor, new: &[&Household]) -> Result<()> {
+    let max_params = backend.max_params();
     if new.is_empty() {
         return Ok(());
     }
     let now = now_text();
     let mut q = Query::new(
+        backend,
         "INSERT INTO households (household_no, village_code, group_no, kind, monitoring_category, phone, house_safe, water_safe, farmland_centimu, size, head_name, head_id_number, version, created_at, updated_at) VALUES ",
     );
-    let now_p = q.arg(Arg::Text(now.clone()));
     for (i, h) in new.iter().enumerate() {
         let head = h.head();
         let values = [
@@ -109,8 +110,11 @@ async fn insert_households(tx: &mut Transaction<'_, Any>, actor: &Actor, new: &[
             Arg::OptText(head.map(|m| m.name.clone())),
             Arg::OptText(head.map(|m| m.id_number.as_stored())),
         ];
-        let ps: Vec<String> = values.into_iter().map(|a| q.arg(a)).collect();
-        q.sql.push_str(&format!("{}({}, 1, {now_p}, {now_p})", if i > 0 { ", " } else { "" }, ps.join(", ")));
+        let mut ps: Vec<String> = values.into_iter().map(|a| q.arg(a)).collect();
+        ps.push("1".into());
+        ps.push(q.arg(Arg::Text(now.clone())));
+        ps.push(q.arg(Arg::Text(now.clone())));
+        q.sql.push_str(&format!("{}({})", if i > 0 { ", " } else { "" }, ps.join(", ")));
     }
     q.sql.push_str(" RETURNING id, household_no");
     let mut ids = HashMap::with_capacity(new.len());
@@ -127,52 +131,59 @@ async fn insert_households(tx: &mut Transaction<'_, Any>, actor: &Actor, new: &[
         incomes.extend(h.incomes.iter().map(|i| (id, i)));
     }
     for batch in members.chunks(max_params / MEMBER_INSERT_WIDTH) {
-        insert_members(tx, batch, &now).await?;
+        insert_members(tx, backend, batch, &now).await?;
     }
     for batch in incomes.chunks(max_params / 9) {
-        insert_incomes(tx, batch, &now).await?;
+        insert_incomes(tx, backend, batch, &now).await?;
     }
     let audits: Vec<(&str, Value)> = new.iter().map(|h| (h.household_no.as_str(), created_view(h))).collect();
     for batch in audits.chunks(max_params / 6) {
-        let mut q = Query::new("INSERT INTO audit_log (at, actor, actor_id, action, entity, entity_key, household_no, before_json, after_json) VALUES ");
-        let at = q.arg(Arg::Text(now.clone()));
-        let who = q.arg(Arg::Text(actor.username.clone()));
-        let who_id = q.arg(Arg::OptInt(actor.user_id));
+        let mut q = Query::new(backend, "INSERT INTO audit_log (at, actor, actor_id, action, entity, entity_key, household_no, before_json, after_json) VALUES ");
         for (i, (no, view)) in batch.iter().enumerate() {
-            let key = q.arg(Arg::Text((*no).to_string()));
-            let after = q.arg(Arg::Text(view.to_string()));
-            q.sql.push_str(&format!("{}({at}, {who}, {who_id}, 'import_create', 'household', {key}, {key}, NULL, {after})", if i > 0 { ", " } else { "" }));
+            let ps = [
+                Arg::Text(now.clone()),
+                Arg::Text(actor.username.clone()),
+                Arg::OptInt(actor.user_id),
+                Arg::Text((*no).to_string()),
+                Arg::Text((*no).to_string()),
+                Arg::Text(view.to_string()),
+            ]
+            .map(|a| q.arg(a));
+            let [at, who, who_id, key, no, after] = ps;
+            q.sql.push_str(&format!("{}({at}, {who}, {who_id}, 'import_create', 'household', {key}, {no}, NULL, {after})", if i > 0 { ", " } else { "" }));
         }
         q.build().execute(&mut **tx).await?;
     }
     Ok(())
 }
 
-async fn insert_members(tx: &mut Transaction<'_, Any>, batch: &[(i64, usize, &Member)], now: &str) -> Result<()> {
+async fn insert_members(tx: &mut Transaction<'_, Any>, backend: Backend, batch: &[(i64, usize, &Member)], now: &str) -> Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
-    let mut q = Query::new(&format!("INSERT INTO members ({MEMBER_INSERT_COLUMNS}) VALUES "));
-    let now_p = q.arg(Arg::Text(now.to_string()));
+    let mut q = Query::new(backend, &format!("INSERT INTO members ({MEMBER_INSERT_COLUMNS}) VALUES "));
     for (i, (hid, pos, m)) in batch.iter().enumerate() {
         let mut ps = vec![q.arg(Arg::Int(*hid)), q.arg(Arg::Int(*pos as i64))];
         ps.extend(member_args(m).into_iter().map(|a| q.arg(a)));
-        q.sql.push_str(&format!("{}({}, 1, {now_p}, {now_p})", if i > 0 { ", " } else { "" }, ps.join(", ")));
+        ps.push("1".into());
+        ps.push(q.arg(Arg::Text(now.to_string())));
+        ps.push(q.arg(Arg::Text(now.to_string())));
+        q.sql.push_str(&format!("{}({})", if i > 0 { ", " } else { "" }, ps.join(", ")));
     }
     q.build().execute(&mut **tx).await.map_err(unique_to_conflict)?;
     Ok(())
 }
 
-async fn insert_incomes(tx: &mut Transaction<'_, Any>, batch: &[(i64, &IncomeRecord)], now: &str) -> Result<()> {
+async fn insert_incomes(tx: &mut Transaction<'_, Any>, backend: Backend, batch: &[(i64, &IncomeRecord)], now: &str) -> Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
     let mut q = Query::new(
+        backend,
         "INSERT INTO incomes (household_id, year, wage_income, business_income, property_income, transfer_income, business_expense, version, created_at, updated_at) VALUES ",
     );
-    let now_p = q.arg(Arg::Text(now.to_string()));
     for (i, (hid, r)) in batch.iter().enumerate() {
-        let ps: Vec<String> = [
+        let mut ps: Vec<String> = [
             Arg::Int(*hid),
             Arg::Int(i64::from(r.year)),
             Arg::Int(r.wage_income.fen()),
@@ -184,7 +195,10 @@ async fn insert_incomes(tx: &mut Transaction<'_, Any>, batch: &[(i64, &IncomeRec
         .into_iter()
         .map(|a| q.arg(a))
         .collect();
-        q.sql.push_str(&format!("{}({}, 1, {now_p}, {now_p})", if i > 0 { ", " } else { "" }, ps.join(", ")));
+        ps.push("1".into());
+        ps.push(q.arg(Arg::Text(now.to_string())));
+        ps.push(q.arg(Arg::Text(now.to_string())));
+        q.sql.push_str(&format!("{}({})", if i > 0 { ", " } else { "" }, ps.join(", ")));
     }
     q.build().execute(&mut **tx).await?;
     Ok(())
@@ -199,7 +213,7 @@ fn unique_to_conflict(e: sqlx::Error) -> StoreError {
 }
 
 /// Brings one stored household to the state of the file: changed columns, members and income years.
-async fn update_household(tx: &mut Transaction<'_, Any>, actor: &Actor, current: &HouseholdDetail, new: &Household, summary: &mut ImportSummary) -> Result<()> {
+async fn update_household(tx: &mut Transaction<'_, Any>, backend: Backend, actor: &Actor, current: &HouseholdDetail, new: &Household, summary: &mut ImportSummary) -> Result<()> {
     let no = new.household_no.as_str();
     let mut changed = false;
     if let Some((before, after)) = diff(&household_view(&current.household), &household_view(new)) {
@@ -222,7 +236,9 @@ async fn update_household(tx: &mut Transaction<'_, Any>, actor: &Actor, current:
                 }
                 let mut args = member_args(m);
                 args.extend([Arg::Int(pos as i64), Arg::Text(now.clone()), Arg::Int(key.id), Arg::Int(key.version)]);
+                // Fixed `$n` text: few parameters, so named placeholders are fine on both backends.
                 let q = Query {
+                    backend,
                     sql: "UPDATE members SET name = $1, id_number = $2, id_base = $3, relation = $4, sex = $5, birth_date = $6, ethnicity = $7, education = $8, \
                           schooling = $9, health = $10, disability_grade = $11, labour = $12, work_months = $13, medical_insured = $14, pension_insured = $15, \
                           dibao = $16, tekun = $17, phone = $18, position = $19, version = version + 1, updated_at = $20 WHERE id = $21 AND version = $22"
@@ -240,7 +256,7 @@ async fn update_household(tx: &mut Transaction<'_, Any>, actor: &Actor, current:
                 members_changed = true;
             }
             None => {
-                insert_members(tx, &[(current.key.id, pos, m)], &now).await?;
+                insert_members(tx, backend, &[(current.key.id, pos, m)], &now).await?;
                 let entity_key = format!("{} {}", m.name, m.id_number.masked());
                 audit_insert(tx, actor, "import_create", "member", &entity_key, Some(no), None, Some(Value::Object(member_view(m)))).await?;
                 summary.members_created += 1;
@@ -284,7 +300,7 @@ async fn update_household(tx: &mut Transaction<'_, Any>, actor: &Actor, current:
                 changed = true;
             }
             None => {
-                insert_incomes(tx, &[(current.key.id, income)], &now).await?;
+                insert_incomes(tx, backend, &[(current.key.id, income)], &now).await?;
                 audit_insert(tx, actor, "import_create", "income", &income.year.to_string(), Some(no), None, Some(Value::Object(income_view(income)))).await?;
                 changed = true;
             }

@@ -229,6 +229,8 @@ pub trait Store: Send + Sync {
     async fn users(&self, actor: &Actor) -> Result<Vec<UserRecord>>;
     async fn user_set_active(&self, actor: &Actor, id: i64, expected_version: i64, active: bool) -> Result<()>;
     async fn login_attempt_record(&self, username: &str, success: bool) -> Result<()>;
+    /// Lifts a lockout: earlier failures of `username` stop counting (audited; admins only).
+    async fn login_failures_clear(&self, actor: &Actor, username: &str) -> Result<()>;
     /// Failed attempts for `username` at or after `since` and after its last success.
     async fn login_failures_since(&self, username: &str, since: OffsetDateTime) -> Result<u32>;
     async fn session_load(&self, id: &str) -> Result<Option<String>>;
@@ -241,6 +243,8 @@ pub trait Store: Send + Sync {
     async fn household_get(&self, actor: &Actor, household_no: &str) -> Result<HouseholdDetail>;
     /// Full households matching the filter, for export, in household-number order.
     async fn households_export(&self, actor: &Actor, filter: &HouseholdFilter) -> Result<Vec<HouseholdDetail>>;
+    /// The household number of a member in the actor's scope (`NotFound` otherwise).
+    async fn member_household(&self, actor: &Actor, member_id: i64) -> Result<String>;
     /// Which household (number) each of these resident IDs (18-char base) belongs to, if any.
     async fn member_locations(&self, id_bases: &[String]) -> Result<HashMap<String, String>>;
 

@@ -171,9 +171,14 @@ pub(crate) fn scope_range(scope: &DivisionCode) -> (String, String) {
     (scope.as_str().to_string(), format!("{}:", scope.as_str()))
 }
 
-/// `$start, $start+1, …` placeholders for an IN list or a VALUES tuple.
-pub(crate) fn placeholders(start: usize, count: usize) -> String {
-    (start..start + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+impl Backend {
+    /// `count` placeholders for an IN list that binds its values in order (see [`crate::households::Query`]).
+    pub(crate) fn placeholders(self, count: usize) -> String {
+        match self {
+            Backend::Sqlite => vec!["?"; count].join(", "),
+            Backend::Postgres => (1..=count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -216,6 +221,15 @@ impl crate::Store for SqlStore {
     async fn login_attempt_record(&self, username: &str, success: bool) -> Result<()> {
         self.login_attempt_record_impl(username, success).await
     }
+    async fn login_failures_clear(&self, actor: &crate::Actor, username: &str) -> Result<()> {
+        let user = self.user_by_username_impl(username).await?.filter(|u| actor.scope.contains(&u.division)).ok_or(StoreError::NotFound)?;
+        let mut tx = self.pool.begin().await?;
+        // A success row ends the run of failures that the lockout counts.
+        sqlx::query("INSERT INTO login_attempts (username, at, success) VALUES ($1, $2, 1)").bind(user.username.clone()).bind(now_text()).execute(&mut *tx).await?;
+        crate::audit::audit_insert(&mut tx, actor, "unlock", "user", &user.username, None, None, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
     async fn login_failures_since(&self, username: &str, since: OffsetDateTime) -> Result<u32> {
         self.login_failures_since_impl(username, since).await
     }
@@ -239,6 +253,16 @@ impl crate::Store for SqlStore {
     }
     async fn households_export(&self, actor: &crate::Actor, filter: &crate::HouseholdFilter) -> Result<Vec<crate::HouseholdDetail>> {
         self.households_export_impl(actor, filter).await
+    }
+    async fn member_household(&self, actor: &crate::Actor, member_id: i64) -> Result<String> {
+        let (lo, hi) = scope_range(&actor.scope);
+        sqlx::query_scalar("SELECT h.household_no FROM members m JOIN households h ON h.id = m.household_id WHERE m.id = $1 AND h.village_code >= $2 AND h.village_code < $3")
+            .bind(member_id)
+            .bind(lo)
+            .bind(hi)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
     async fn member_locations(&self, id_bases: &[String]) -> Result<std::collections::HashMap<String, String>> {
         self.member_locations_impl(id_bases).await

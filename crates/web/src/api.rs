@@ -435,8 +435,6 @@ async fn household(
 /// `id_number` and `phone` are never sent back in full, so leaving them out keeps them.
 #[derive(Deserialize, ToSchema)]
 pub struct MemberUpdate {
-    /// The household the member belongs to.
-    pub household_no: String,
     /// The `version` read with the member (optimistic locking).
     pub version: i64,
     pub name: Option<String>,
@@ -565,7 +563,7 @@ async fn member_update(
     Json(update): Json<MemberUpdate>,
 ) -> Result<Response, AppError> {
     user.require_edit()?;
-    let no = update.household_no.clone();
+    let no = state.store.member_household(&user.actor, id).await?;
     let d = state.store.household_get(&user.actor, &no).await?;
     let (current, key) = find_member(&d, id)?;
     let input = update.onto(MemberInput::from_member(current, key.version));

@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(list).post(create))
         .route("/users/export.xlsx", get(export))
         .route("/users/{id}/active", post(set_active))
+        .route("/users/{id}/unlock", post(unlock))
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -257,6 +258,16 @@ async fn set_active(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Lifts a login lockout (5 failures in 15 minutes) for a user who asked the admin.
+async fn unlock(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+    user.require_admin()?;
+    let target = state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
+    state.store.login_failures_clear(&user.actor, &target.username).await?;
+    tracing::info!(user.name = %user.user.username, target.user_id = id, "login lockout lifted");
+    user.set_flash("已解除该用户的登录锁定。").await?;
+    Ok(Redirect::to("/users").into_response())
 }
 
 fn user_row(u: &UserRecord, division: String) -> Vec<Cell> {
