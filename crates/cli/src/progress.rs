@@ -19,14 +19,22 @@ impl Progress {
                 Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr()),
                 None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
             };
-            let template = if total.is_some() { "{msg} [{bar:30}] {pos}/{len} ({per_sec}, 剩余 {eta})" } else { "{msg} {pos} ({per_sec})" };
+            let template = if total.is_some() {
+                "{msg} [{bar:30}] {pos}/{len} ({per_sec}, 剩余 {eta})"
+            } else {
+                "{msg} {pos} ({per_sec})"
+            };
             if let Ok(style) = ProgressStyle::with_template(template) {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.set_message(label);
             bar
         });
-        Progress { bar, label, last_line: Mutex::new(Instant::now()) }
+        Progress {
+            bar,
+            label,
+            last_line: Mutex::new(Instant::now()),
+        }
     }
 
     pub fn set(&self, n: u64) {

@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct DivisionCode(String);
 
@@ -23,7 +25,11 @@ impl DivisionCode {
     pub fn parse(text: &str) -> Result<Self, DivisionCodeError> {
         let t = text.trim();
         let ok = matches!(t.len(), 6 | 9 | 12 | 15) && t.bytes().all(|b| b.is_ascii_digit());
-        if ok { Ok(DivisionCode(t.to_string())) } else { Err(DivisionCodeError(t.to_string())) }
+        if ok {
+            Ok(DivisionCode(t.to_string()))
+        } else {
+            Err(DivisionCodeError(t.to_string()))
+        }
     }
 
     pub fn as_str(&self) -> &str {

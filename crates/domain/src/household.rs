@@ -104,14 +104,24 @@ pub fn yes_no(b: bool) -> &'static str {
 
 /// 村民小组 as written in rosters: `3组`, `三组`, `第3组`, `3` → 3.
 pub fn parse_group(text: &str) -> Option<u16> {
-    let t = text.trim().trim_start_matches('第').trim_end_matches("村民小组").trim_end_matches("小组").trim_end_matches('组');
+    let t = text
+        .trim()
+        .trim_start_matches('第')
+        .trim_end_matches("村民小组")
+        .trim_end_matches("小组")
+        .trim_end_matches('组');
     if t.is_empty() {
         return None;
     }
     if let Ok(n) = t.parse::<u16>() {
         return (1..=99).contains(&n).then_some(n);
     }
-    let digit = |c: char| "零一二三四五六七八九".chars().position(|d| d == c).map(|p| p as u16);
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .chars()
+            .position(|d| d == c)
+            .map(|p| p as u16)
+    };
     let cs: Vec<char> = t.chars().collect();
     let n = match cs.as_slice() {
         [a] if *a == '十' => 10,
@@ -210,7 +220,9 @@ pub fn is_valid_phone(text: &str) -> bool {
 /// Normalises a village name: `青岩`, `青岩村`, `扶欢社区` compare by their stem.
 pub fn village_stem(name: &str) -> &str {
     let t = name.trim();
-    t.strip_suffix("社区").or_else(|| t.strip_suffix('村')).unwrap_or(t)
+    t.strip_suffix("社区")
+        .or_else(|| t.strip_suffix('村'))
+        .unwrap_or(t)
 }
 
 #[cfg(test)]
@@ -221,7 +233,16 @@ mod tests {
 
     #[test]
     fn groups_are_read_in_every_common_spelling() {
-        for (text, expected) in [("3组", Some(3)), ("三组", Some(3)), ("3", Some(3)), ("第十二组", Some(12)), ("二十组", Some(20)), ("组", None), ("甲", None), ("0", None)] {
+        for (text, expected) in [
+            ("3组", Some(3)),
+            ("三组", Some(3)),
+            ("3", Some(3)),
+            ("第十二组", Some(12)),
+            ("二十组", Some(20)),
+            ("组", None),
+            ("甲", None),
+            ("0", None),
+        ] {
             assert_eq!(parse_group(text), expected, "{text}");
         }
     }
@@ -232,7 +253,10 @@ mod tests {
         assert_eq!(Relation::parse_label("01"), Some(Relation::Head));
         assert_eq!(Relation::parse_label("之女"), Some(Relation::Daughter));
         assert_eq!(Relation::parse_label("表哥"), None);
-        assert_eq!(HouseholdKind::expected_message(), "户类型应为 脱贫户、监测户、一般农户 之一");
+        assert_eq!(
+            HouseholdKind::expected_message(),
+            "户类型应为 脱贫户、监测户、一般农户 之一"
+        );
     }
 
     #[test]

@@ -78,7 +78,10 @@ impl IdNumber {
                 let check = check_character(&first17).ok_or(IdNumberError::WrongLength(n))?;
                 let base = format!("{first17}{check}");
                 birth_date_of(&base, today)?;
-                Ok(IdNumber { base, kind: IdKind::Upgraded15 })
+                Ok(IdNumber {
+                    base,
+                    kind: IdKind::Upgraded15,
+                })
             }
             18 => {
                 let base = validate18(&t, today)?;
@@ -102,7 +105,10 @@ impl IdNumber {
                 if !ok {
                     return Err(IdNumberError::BadDisabilitySuffix(suffix));
                 }
-                Ok(IdNumber { base, kind: IdKind::Disability(suffix) })
+                Ok(IdNumber {
+                    base,
+                    kind: IdKind::Disability(suffix),
+                })
             }
             _ => Err(IdNumberError::WrongLength(n)),
         }
@@ -242,7 +248,10 @@ mod tests {
 
     #[test]
     fn a_wrong_check_character_names_the_right_one() {
-        check("110105194912310021", Err(IdNumberError::WrongCheck { expected: 'X' }));
+        check(
+            "110105194912310021",
+            Err(IdNumberError::WrongCheck { expected: 'X' }),
+        );
         assert_eq!(
             IdNumberError::WrongCheck { expected: 'X' }.to_string(),
             "身份证号码校验位错误，应为 X"
@@ -259,10 +268,22 @@ mod tests {
 
     #[test]
     fn impossible_and_future_dates_are_rejected() {
-        check("110105194902300020", Err(IdNumberError::ImpossibleDate("1949-02-30".into())));
-        check("110105194913010020", Err(IdNumberError::ImpossibleDate("1949-13-01".into())));
-        let future = format!("11010520301231002{}", check_character("11010520301231002").expect("digits"));
-        check(&future, Err(IdNumberError::FutureBirth("2030-12-31".into())));
+        check(
+            "110105194902300020",
+            Err(IdNumberError::ImpossibleDate("1949-02-30".into())),
+        );
+        check(
+            "110105194913010020",
+            Err(IdNumberError::ImpossibleDate("1949-13-01".into())),
+        );
+        let future = format!(
+            "11010520301231002{}",
+            check_character("11010520301231002").expect("digits")
+        );
+        check(
+            &future,
+            Err(IdNumberError::FutureBirth("2030-12-31".into())),
+        );
     }
 
     #[test]
@@ -279,7 +300,10 @@ mod tests {
         assert_eq!(id.kind(), &IdKind::Disability("42".into()));
         let id22 = IdNumber::parse("11010519491231002X42B1", TODAY).expect("22-char");
         assert_eq!(id22.as_stored(), "11010519491231002X42B1");
-        check("11010519491231002X92", Err(IdNumberError::BadDisabilitySuffix("92".into())));
+        check(
+            "11010519491231002X92",
+            Err(IdNumberError::BadDisabilitySuffix("92".into())),
+        );
     }
 
     #[test]

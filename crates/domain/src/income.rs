@@ -19,7 +19,9 @@ pub enum IncomeError {
     BadYear(i32),
     #[error("{0}不能为负数")]
     Negative(&'static str),
-    #[error("纯收入应为 {expected}（工资性+生产经营性+财产性+转移性−生产经营性支出），表中为 {given}")]
+    #[error(
+        "纯收入应为 {expected}（工资性+生产经营性+财产性+转移性−生产经营性支出），表中为 {given}"
+    )]
     NetIncomeMismatch { expected: String, given: String },
     #[error("人均纯收入应为 {expected}（纯收入÷家庭人口数，四舍五入到分），表中为 {given}")]
     PerCapitaMismatch { expected: String, given: String },
@@ -45,7 +47,8 @@ impl IncomeRecord {
     }
 
     pub fn net_income(&self) -> Yuan {
-        self.wage_income + self.business_income + self.property_income + self.transfer_income - self.business_expense
+        self.wage_income + self.business_income + self.property_income + self.transfer_income
+            - self.business_expense
     }
 
     /// `None` for a household with no members.
@@ -54,17 +57,28 @@ impl IncomeRecord {
     }
 
     /// Compares the file's 纯收入 / 人均纯收入 (when given) with the formula, to the fen.
-    pub fn check_given(&self, size: usize, net: Option<Yuan>, per_capita: Option<Yuan>) -> Result<(), IncomeError> {
+    pub fn check_given(
+        &self,
+        size: usize,
+        net: Option<Yuan>,
+        per_capita: Option<Yuan>,
+    ) -> Result<(), IncomeError> {
         if let Some(given) = net {
             let expected = self.net_income();
             if given != expected {
-                return Err(IncomeError::NetIncomeMismatch { expected: expected.plain(), given: given.plain() });
+                return Err(IncomeError::NetIncomeMismatch {
+                    expected: expected.plain(),
+                    given: given.plain(),
+                });
             }
         }
         if let (Some(given), Some(expected)) = (per_capita, self.net_income_per_capita(size))
             && given != expected
         {
-            return Err(IncomeError::PerCapitaMismatch { expected: expected.plain(), given: given.plain() });
+            return Err(IncomeError::PerCapitaMismatch {
+                expected: expected.plain(),
+                given: given.plain(),
+            });
         }
         Ok(())
     }
@@ -99,9 +113,18 @@ mod tests {
     #[test]
     fn given_totals_must_match_to_the_fen() {
         let r = record();
-        assert_eq!(r.check_given(4, Some(y("20199.75")), Some(y("5049.94"))), Ok(()));
-        assert!(matches!(r.check_given(4, Some(y("20199.76")), None), Err(IncomeError::NetIncomeMismatch { .. })));
-        assert!(matches!(r.check_given(3, None, Some(y("5049.94"))), Err(IncomeError::PerCapitaMismatch { .. })));
+        assert_eq!(
+            r.check_given(4, Some(y("20199.75")), Some(y("5049.94"))),
+            Ok(())
+        );
+        assert!(matches!(
+            r.check_given(4, Some(y("20199.76")), None),
+            Err(IncomeError::NetIncomeMismatch { .. })
+        ));
+        assert!(matches!(
+            r.check_given(3, None, Some(y("5049.94"))),
+            Err(IncomeError::PerCapitaMismatch { .. })
+        ));
     }
 
     #[test]

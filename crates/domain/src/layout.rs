@@ -47,10 +47,17 @@ pub const MEMBER_FIELDS: &[(&str, &str)] = &[
 
 /// The Chinese header of a field name, for history and messages.
 pub fn header_of(field: &str) -> Option<&'static str> {
-    HOUSEHOLD_FIELDS.iter().chain(MEMBER_FIELDS).find(|(f, _)| *f == field).map(|(_, h)| *h)
+    HOUSEHOLD_FIELDS
+        .iter()
+        .chain(MEMBER_FIELDS)
+        .find(|(f, _)| *f == field)
+        .map(|(_, h)| *h)
 }
 
 /// Fields whose values are personal and masked unless the role may see them.
 pub fn is_sensitive(field: &str) -> bool {
-    matches!(field, "id_number" | "phone" | "member_phone" | "health" | "disability_grade")
+    matches!(
+        field,
+        "id_number" | "phone" | "member_phone" | "health" | "disability_grade"
+    )
 }

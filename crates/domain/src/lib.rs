@@ -16,6 +16,6 @@ pub use codes::CodeEnum;
 pub use division::{DivisionCode, DivisionLevel};
 pub use household::{Household, Member};
 pub use id_number::{IdKind, IdNumber, IdNumberError};
-pub use income::{IncomeRecord, IncomeError};
+pub use income::{IncomeError, IncomeRecord};
 pub use money::{Yuan, YuanError};
 pub use role::Role;

@@ -4,7 +4,19 @@ use std::fmt;
 use std::ops::{Add, Neg, Sub};
 
 /// An amount of money in fen (0.01 yuan). Negative amounts are allowed (business income can be).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 pub struct Yuan(i64);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,7 +47,11 @@ impl Yuan {
     /// not a silent rounding.
     pub fn parse(text: &str) -> Result<Self, YuanError> {
         let raw = text.trim();
-        let t: String = raw.trim_end_matches('元').chars().filter(|c| *c != ',' && *c != '，').collect();
+        let t: String = raw
+            .trim_end_matches('元')
+            .chars()
+            .filter(|c| *c != ',' && *c != '，')
+            .collect();
         let bad = || YuanError::NotANumber(raw.to_string());
         let (neg, body) = match t.strip_prefix('-') {
             Some(rest) => (true, rest),
@@ -55,7 +71,11 @@ impl Yuan {
         if int.len() > 15 {
             return Err(YuanError::OutOfRange(raw.to_string()));
         }
-        let whole: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| bad())? };
+        let whole: i64 = if int.is_empty() {
+            0
+        } else {
+            int.parse().map_err(|_| bad())?
+        };
         let cents: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
         let fen = whole * 100 + cents;
         Ok(Yuan(if neg { -fen } else { fen }))
@@ -75,7 +95,11 @@ impl Yuan {
         }
         let q = self.0 / divisor;
         let r = self.0 % divisor;
-        let adjust = if 2 * r.abs() >= divisor { self.0.signum() } else { 0 };
+        let adjust = if 2 * r.abs() >= divisor {
+            self.0.signum()
+        } else {
+            0
+        };
         Some(Yuan(q + adjust))
     }
 }

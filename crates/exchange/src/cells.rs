@@ -35,7 +35,9 @@ pub(crate) fn data_text(value: &Data, out: &mut String) -> CellKind {
 /// [`data_text`] for a cell of a streamed `.xlsx` sheet.
 pub(crate) fn data_ref_text(value: &DataRef<'_>, out: &mut String) -> CellKind {
     match value {
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => push_trimmed(out, s),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+            push_trimmed(out, s)
+        }
         DataRef::SharedString(s) => push_trimmed(out, s),
         DataRef::Float(f) => return float_text(*f, out),
         DataRef::Int(i) => {

@@ -7,7 +7,10 @@ use crate::sql::{SqlStore, now_text, scope_range};
 use crate::{Actor, AuditEntry, Result, StoreError};
 
 /// Writes one audit row. `before`/`after` are JSON objects keyed by field name (LAYOUT.md fields).
-#[expect(clippy::too_many_arguments, reason = "one column per argument keeps call sites explicit")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one column per argument keeps call sites explicit"
+)]
 pub(crate) async fn audit_insert(
     tx: &mut Transaction<'_, Any>,
     actor: &Actor,
@@ -37,11 +40,17 @@ pub(crate) async fn audit_insert(
 }
 
 /// Keeps only the fields that differ, so an audit row says exactly what changed.
-pub(crate) fn diff(before: &Map<String, Value>, after: &Map<String, Value>) -> Option<(Value, Value)> {
+pub(crate) fn diff(
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+) -> Option<(Value, Value)> {
     let mut b = Map::new();
     let mut a = Map::new();
     for key in before.keys().chain(after.keys()) {
-        let (x, y) = (before.get(key).unwrap_or(&Value::Null), after.get(key).unwrap_or(&Value::Null));
+        let (x, y) = (
+            before.get(key).unwrap_or(&Value::Null),
+            after.get(key).unwrap_or(&Value::Null),
+        );
         if x != y && !b.contains_key(key) {
             b.insert(key.clone(), x.clone());
             a.insert(key.clone(), y.clone());
@@ -51,15 +60,36 @@ pub(crate) fn diff(before: &Map<String, Value>, after: &Map<String, Value>) -> O
 }
 
 impl SqlStore {
-    pub(crate) async fn audit_record_impl(&self, actor: &Actor, action: &str, entity: &str, entity_key: &str, household_no: Option<&str>) -> Result<()> {
+    pub(crate) async fn audit_record_impl(
+        &self,
+        actor: &Actor,
+        action: &str,
+        entity: &str,
+        entity_key: &str,
+        household_no: Option<&str>,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        audit_insert(&mut tx, actor, action, entity, entity_key, household_no, None, None).await?;
+        audit_insert(
+            &mut tx,
+            actor,
+            action,
+            entity,
+            entity_key,
+            household_no,
+            None,
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// History of a household in scope, newest first.
-    pub(crate) async fn audit_for_household_impl(&self, actor: &Actor, household_no: &str) -> Result<Vec<AuditEntry>> {
+    pub(crate) async fn audit_for_household_impl(
+        &self,
+        actor: &Actor,
+        household_no: &str,
+    ) -> Result<Vec<AuditEntry>> {
         let (lo, hi) = scope_range(&actor.scope);
         let visible: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM households WHERE household_no = $1 AND village_code >= $2 AND village_code < $3")
             .bind(household_no.to_string())

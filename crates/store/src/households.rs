@@ -4,18 +4,22 @@
 use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
-use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use time::Date;
 use zhenxing_domain::household::{
-    DisabilityGrade, Education, Health, Household, HouseholdKind, Labour, MonitoringCategory, Relation, Schooling, Sex, yes_no,
+    DisabilityGrade, Education, Health, Household, HouseholdKind, Labour, MonitoringCategory,
+    Relation, Schooling, Sex, yes_no,
 };
 use zhenxing_domain::{CodeEnum, DivisionCode, IdNumber, IncomeRecord, Member, Yuan};
 
 use crate::audit::{audit_insert, diff};
 use crate::sql::{Backend, SqlStore, now_text, scope_range};
-use crate::{Actor, HouseholdDetail, HouseholdFields, HouseholdFilter, HouseholdRow, Page, PageRequest, Result, RowKey, StoreError, VillageStat};
+use crate::{
+    Actor, HouseholdDetail, HouseholdFields, HouseholdFilter, HouseholdRow, Page, PageRequest,
+    Result, RowKey, StoreError, VillageStat,
+};
 
 /// A bind argument of a dynamically built query.
 #[derive(Debug, Clone)]
@@ -38,7 +42,11 @@ pub(crate) struct Query {
 
 impl Query {
     pub fn new(backend: Backend, sql: &str) -> Self {
-        Query { backend, sql: sql.to_string(), args: Vec::new() }
+        Query {
+            backend,
+            sql: sql.to_string(),
+            args: Vec::new(),
+        }
     }
 
     /// Adds an argument and returns its placeholder, to be used exactly once.
@@ -74,7 +82,8 @@ fn corrupt(what: &str, value: &str) -> StoreError {
 
 fn code<T: CodeEnum>(row: &AnyRow, col: &str) -> Result<Option<T>> {
     let v: Option<String> = row.try_get(col)?;
-    v.map(|s| T::from_code(&s).ok_or_else(|| corrupt(col, &s))).transpose()
+    v.map(|s| T::from_code(&s).ok_or_else(|| corrupt(col, &s)))
+        .transpose()
 }
 
 fn req_code<T: CodeEnum>(row: &AnyRow, col: &str) -> Result<T> {
@@ -112,7 +121,9 @@ pub(crate) fn member_from_row(row: &AnyRow) -> Result<Member> {
         health: code::<Health>(row, "health")?,
         disability_grade: code::<DisabilityGrade>(row, "disability_grade")?,
         labour: code::<Labour>(row, "labour")?,
-        work_months: row.try_get::<Option<i64>, _>("work_months")?.and_then(|m| u8::try_from(m).ok()),
+        work_months: row
+            .try_get::<Option<i64>, _>("work_months")?
+            .and_then(|m| u8::try_from(m).ok()),
         medical_insured: opt_bool(row, "medical_insured")?,
         pension_insured: opt_bool(row, "pension_insured")?,
         dibao: opt_bool(row, "dibao")?,
@@ -124,7 +135,8 @@ pub(crate) fn member_from_row(row: &AnyRow) -> Result<Member> {
 pub(crate) fn income_from_row(row: &AnyRow) -> Result<IncomeRecord> {
     let fen = |c: &str| -> Result<Yuan> { Ok(Yuan::from_fen(row.try_get::<i64, _>(c)?)) };
     Ok(IncomeRecord {
-        year: i32::try_from(row.try_get::<i64, _>("year")?).map_err(|_| corrupt("year", "range"))?,
+        year: i32::try_from(row.try_get::<i64, _>("year")?)
+            .map_err(|_| corrupt("year", "range"))?,
         wage_income: fen("wage_income")?,
         business_income: fen("business_income")?,
         property_income: fen("property_income")?,
@@ -139,7 +151,9 @@ pub(crate) fn household_from_row(row: &AnyRow) -> Result<(RowKey, String, String
     let household = Household {
         household_no: row.try_get("household_no")?,
         village: DivisionCode::parse(&village).map_err(|_| corrupt("village_code", &village))?,
-        group: row.try_get::<Option<i64>, _>("group_no")?.and_then(|g| u16::try_from(g).ok()),
+        group: row
+            .try_get::<Option<i64>, _>("group_no")?
+            .and_then(|g| u16::try_from(g).ok()),
         kind: req_code::<HouseholdKind>(row, "kind")?,
         monitoring_category: code::<MonitoringCategory>(row, "monitoring_category")?,
         phone: row.try_get("phone")?,
@@ -149,8 +163,16 @@ pub(crate) fn household_from_row(row: &AnyRow) -> Result<(RowKey, String, String
         members: Vec::new(),
         incomes: Vec::new(),
     };
-    let key = RowKey { id: row.try_get("id")?, version: row.try_get("version")? };
-    Ok((key, row.try_get("village_name")?, row.try_get("updated_at")?, household))
+    let key = RowKey {
+        id: row.try_get("id")?,
+        version: row.try_get("version")?,
+    };
+    Ok((
+        key,
+        row.try_get("village_name")?,
+        row.try_get("updated_at")?,
+        household,
+    ))
 }
 
 /// The member as the audit trail shows it: field name → display value.
@@ -163,18 +185,30 @@ pub(crate) fn member_view(m: &Member) -> Map<String, Value> {
     v.insert("relation".into(), json!(m.relation.label()));
     v.insert("sex".into(), json!(m.sex.label()));
     v.insert("birth_date".into(), json!(date_text(m.birth_date)));
-    v.insert("ethnicity".into(), m.ethnicity.clone().map_or(Value::Null, Value::String));
+    v.insert(
+        "ethnicity".into(),
+        m.ethnicity.clone().map_or(Value::Null, Value::String),
+    );
     v.insert("education".into(), label(m.education.map(CodeEnum::label)));
     v.insert("schooling".into(), label(m.schooling.map(CodeEnum::label)));
     v.insert("health".into(), label(m.health.map(CodeEnum::label)));
-    v.insert("disability_grade".into(), label(m.disability_grade.map(CodeEnum::label)));
+    v.insert(
+        "disability_grade".into(),
+        label(m.disability_grade.map(CodeEnum::label)),
+    );
     v.insert("labour".into(), label(m.labour.map(CodeEnum::label)));
-    v.insert("work_months".into(), m.work_months.map_or(Value::Null, |w| json!(w.to_string())));
+    v.insert(
+        "work_months".into(),
+        m.work_months.map_or(Value::Null, |w| json!(w.to_string())),
+    );
     v.insert("medical_insured".into(), yn(m.medical_insured));
     v.insert("pension_insured".into(), yn(m.pension_insured));
     v.insert("dibao".into(), yn(m.dibao));
     v.insert("tekun".into(), yn(m.tekun));
-    v.insert("member_phone".into(), m.phone.clone().map_or(Value::Null, Value::String));
+    v.insert(
+        "member_phone".into(),
+        m.phone.clone().map_or(Value::Null, Value::String),
+    );
     v
 }
 
@@ -182,13 +216,27 @@ pub(crate) fn household_view(h: &Household) -> Map<String, Value> {
     let yn = |b: Option<bool>| b.map_or(Value::Null, |b| json!(yes_no(b)));
     let mut v = Map::new();
     v.insert("village".into(), json!(h.village.as_str()));
-    v.insert("group".into(), h.group.map_or(Value::Null, |g| json!(format!("{g}组"))));
+    v.insert(
+        "group".into(),
+        h.group.map_or(Value::Null, |g| json!(format!("{g}组"))),
+    );
     v.insert("household_kind".into(), json!(h.kind.label()));
-    v.insert("monitoring_category".into(), h.monitoring_category.map_or(Value::Null, |c| json!(c.label())));
-    v.insert("phone".into(), h.phone.clone().map_or(Value::Null, Value::String));
+    v.insert(
+        "monitoring_category".into(),
+        h.monitoring_category
+            .map_or(Value::Null, |c| json!(c.label())),
+    );
+    v.insert(
+        "phone".into(),
+        h.phone.clone().map_or(Value::Null, Value::String),
+    );
     v.insert("house_safe".into(), yn(h.house_safe));
     v.insert("water_safe".into(), yn(h.water_safe));
-    v.insert("farmland_mu".into(), h.farmland_centimu.map_or(Value::Null, |c| json!(Yuan::from_fen(c).plain())));
+    v.insert(
+        "farmland_mu".into(),
+        h.farmland_centimu
+            .map_or(Value::Null, |c| json!(Yuan::from_fen(c).plain())),
+    );
     v
 }
 
@@ -241,14 +289,18 @@ fn effective_range(actor: &Actor, filter: &HouseholdFilter) -> Option<(String, S
 }
 
 fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Appends the WHERE clause of the household list to `q` (which selects from `households h`).
 fn push_filter(q: &mut Query, lo: String, hi: String, filter: &HouseholdFilter) {
     let p_lo = q.arg(Arg::Text(lo));
     let p_hi = q.arg(Arg::Text(hi));
-    q.sql.push_str(&format!(" WHERE h.village_code >= {p_lo} AND h.village_code < {p_hi}"));
+    q.sql.push_str(&format!(
+        " WHERE h.village_code >= {p_lo} AND h.village_code < {p_hi}"
+    ));
     if let Some(g) = filter.group {
         let p = q.arg(Arg::Int(i64::from(g)));
         q.sql.push_str(&format!(" AND h.group_no = {p}"));
@@ -257,14 +309,24 @@ fn push_filter(q: &mut Query, lo: String, hi: String, filter: &HouseholdFilter) 
         let p = q.arg(Arg::Text(k.code().to_string()));
         q.sql.push_str(&format!(" AND h.kind = {p}"));
     }
-    if let Some(t) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(t) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let prefix = q.arg(Arg::Text(format!("{}%", like_escape(t))));
         let inner = q.arg(Arg::Text(format!("%{}%", like_escape(t))));
         q.sql.push_str(&format!(
             " AND (h.household_no LIKE {prefix} ESCAPE '\\' OR EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.name LIKE {inner} ESCAPE '\\'))"
         ));
     }
-    if let Some(id) = filter.id_number.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(id) = filter
+        .id_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         match IdNumber::parse(id, Date::MAX) {
             Ok(parsed) => {
                 let p = q.arg(Arg::Text(parsed.base().to_string()));
@@ -298,7 +360,9 @@ impl SqlStore {
         rows.iter()
             .map(|r| {
                 let code: String = r.try_get("code")?;
-                let n = |c: &str| -> Result<u64> { Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0)) };
+                let n = |c: &str| -> Result<u64> {
+                    Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0))
+                };
                 Ok(VillageStat {
                     code: DivisionCode::parse(&code).map_err(|_| corrupt("code", &code))?,
                     name: r.try_get("name")?,
@@ -311,11 +375,23 @@ impl SqlStore {
             .collect()
     }
 
-    pub(crate) async fn household_list_impl(&self, actor: &Actor, filter: &HouseholdFilter, page: PageRequest) -> Result<Page<HouseholdRow>> {
+    pub(crate) async fn household_list_impl(
+        &self,
+        actor: &Actor,
+        filter: &HouseholdFilter,
+        page: PageRequest,
+    ) -> Result<Page<HouseholdRow>> {
         let per_page = page.per_page.clamp(1, 500);
         let page_no = page.page.max(1);
-        let empty = Page { items: Vec::new(), total: 0, page: page_no, per_page };
-        let Some((lo, hi)) = effective_range(actor, filter) else { return Ok(empty) };
+        let empty = Page {
+            items: Vec::new(),
+            total: 0,
+            page: page_no,
+            per_page,
+        };
+        let Some((lo, hi)) = effective_range(actor, filter) else {
+            return Ok(empty);
+        };
 
         let mut count = Query::new(self.backend, "SELECT COUNT(*) FROM households h");
         push_filter(&mut count, lo.clone(), hi.clone(), filter);
@@ -331,7 +407,9 @@ impl SqlStore {
         push_filter(&mut q, lo, hi, filter);
         let limit = q.arg(Arg::Int(i64::from(per_page)));
         let offset = q.arg(Arg::Int(i64::from(page_no - 1) * i64::from(per_page)));
-        q.sql.push_str(&format!(" ORDER BY h.household_no LIMIT {limit} OFFSET {offset}"));
+        q.sql.push_str(&format!(
+            " ORDER BY h.household_no LIMIT {limit} OFFSET {offset}"
+        ));
         let rows = q.build().fetch_all(&self.pool).await?;
         let items = rows
             .iter()
@@ -341,43 +419,65 @@ impl SqlStore {
                 let net: Option<i64> = r.try_get("net")?;
                 Ok(HouseholdRow {
                     household_no: r.try_get("household_no")?,
-                    village_code: DivisionCode::parse(&village).map_err(|_| corrupt("village_code", &village))?,
+                    village_code: DivisionCode::parse(&village)
+                        .map_err(|_| corrupt("village_code", &village))?,
                     village_name: r.try_get("village_name")?,
-                    group: r.try_get::<Option<i64>, _>("group_no")?.and_then(|g| u16::try_from(g).ok()),
+                    group: r
+                        .try_get::<Option<i64>, _>("group_no")?
+                        .and_then(|g| u16::try_from(g).ok()),
                     kind: req_code(r, "kind")?,
                     monitoring_category: code(r, "monitoring_category")?,
                     head_name: r.try_get("head_name")?,
                     head_id_number: r.try_get("head_id_number")?,
                     size,
-                    latest_income_year: r.try_get::<Option<i64>, _>("year")?.and_then(|y| i32::try_from(y).ok()),
-                    latest_net_income_per_capita: net.and_then(|n| Yuan::from_fen(n).div_round(size)),
+                    latest_income_year: r
+                        .try_get::<Option<i64>, _>("year")?
+                        .and_then(|y| i32::try_from(y).ok()),
+                    latest_net_income_per_capita: net
+                        .and_then(|n| Yuan::from_fen(n).div_round(size)),
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Page { items, total: u64::try_from(total).unwrap_or(0), page: page_no, per_page })
+        Ok(Page {
+            items,
+            total: u64::try_from(total).unwrap_or(0),
+            page: page_no,
+            per_page,
+        })
     }
 
     pub(crate) async fn details_by_rows(&self, rows: Vec<AnyRow>) -> Result<Vec<HouseholdDetail>> {
         let mut conn = self.pool.acquire().await?;
         load_details(&mut conn, self.backend, rows).await
     }
-
 }
 
 /// Loads full households (members and incomes) for household rows, in the given order.
-pub(crate) async fn load_details(conn: &mut AnyConnection, backend: Backend, rows: Vec<AnyRow>) -> Result<Vec<HouseholdDetail>> {
+pub(crate) async fn load_details(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    rows: Vec<AnyRow>,
+) -> Result<Vec<HouseholdDetail>> {
     {
         let mut details = Vec::with_capacity(rows.len());
         let mut index = HashMap::with_capacity(rows.len());
         for r in &rows {
             let (key, village_name, updated_at, household) = household_from_row(r)?;
             index.insert(key.id, details.len());
-            details.push(HouseholdDetail { key, village_name, household, member_keys: Vec::new(), updated_at });
+            details.push(HouseholdDetail {
+                key,
+                village_name,
+                household,
+                member_keys: Vec::new(),
+                updated_at,
+            });
         }
         let ids: Vec<i64> = details.iter().map(|d| d.key.id).collect();
         for chunk in ids.chunks(1000) {
             let list = backend.placeholders(chunk.len());
-            let sql = format!("SELECT {MEMBER_COLUMNS} FROM members WHERE household_id IN ({list}) ORDER BY household_id, position");
+            let sql = format!(
+                "SELECT {MEMBER_COLUMNS} FROM members WHERE household_id IN ({list}) ORDER BY household_id, position"
+            );
             let mut q = sqlx::query(&sql);
             for id in chunk {
                 q = q.bind(*id);
@@ -386,10 +486,15 @@ pub(crate) async fn load_details(conn: &mut AnyConnection, backend: Backend, row
                 let hid: i64 = r.try_get("household_id")?;
                 if let Some(&i) = index.get(&hid) {
                     details[i].household.members.push(member_from_row(&r)?);
-                    details[i].member_keys.push(RowKey { id: r.try_get("id")?, version: r.try_get("version")? });
+                    details[i].member_keys.push(RowKey {
+                        id: r.try_get("id")?,
+                        version: r.try_get("version")?,
+                    });
                 }
             }
-            let sql = format!("SELECT {INCOME_COLUMNS} FROM incomes WHERE household_id IN ({list}) ORDER BY household_id, year");
+            let sql = format!(
+                "SELECT {INCOME_COLUMNS} FROM incomes WHERE household_id IN ({list}) ORDER BY household_id, year"
+            );
             let mut q = sqlx::query(&sql);
             for id in chunk {
                 q = q.bind(*id);
@@ -406,7 +511,11 @@ pub(crate) async fn load_details(conn: &mut AnyConnection, backend: Backend, row
 }
 
 impl SqlStore {
-    pub(crate) async fn household_get_impl(&self, actor: &Actor, household_no: &str) -> Result<HouseholdDetail> {
+    pub(crate) async fn household_get_impl(
+        &self,
+        actor: &Actor,
+        household_no: &str,
+    ) -> Result<HouseholdDetail> {
         let (lo, hi) = scope_range(&actor.scope);
         let row = sqlx::query(&format!(
             "SELECT {HOUSEHOLD_COLUMNS} FROM households h JOIN divisions d ON d.code = h.village_code \
@@ -418,24 +527,43 @@ impl SqlStore {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        self.details_by_rows(vec![row]).await?.pop().ok_or(StoreError::NotFound)
+        self.details_by_rows(vec![row])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
     }
 
-    pub(crate) async fn households_export_impl(&self, actor: &Actor, filter: &HouseholdFilter) -> Result<Vec<HouseholdDetail>> {
-        let Some((lo, hi)) = effective_range(actor, filter) else { return Ok(Vec::new()) };
-        let mut q = Query::new(self.backend, &format!("SELECT {HOUSEHOLD_COLUMNS} FROM households h JOIN divisions d ON d.code = h.village_code"));
+    pub(crate) async fn households_export_impl(
+        &self,
+        actor: &Actor,
+        filter: &HouseholdFilter,
+    ) -> Result<Vec<HouseholdDetail>> {
+        let Some((lo, hi)) = effective_range(actor, filter) else {
+            return Ok(Vec::new());
+        };
+        let mut q = Query::new(
+            self.backend,
+            &format!(
+                "SELECT {HOUSEHOLD_COLUMNS} FROM households h JOIN divisions d ON d.code = h.village_code"
+            ),
+        );
         push_filter(&mut q, lo, hi, filter);
         q.sql.push_str(" ORDER BY h.household_no");
         let rows = q.build().fetch_all(&self.pool).await?;
         self.details_by_rows(rows).await
     }
 
-    pub(crate) async fn member_locations_impl(&self, id_bases: &[String]) -> Result<HashMap<String, String>> {
+    pub(crate) async fn member_locations_impl(
+        &self,
+        id_bases: &[String],
+    ) -> Result<HashMap<String, String>> {
         let mut out = HashMap::new();
         let backend = self.backend;
         for chunk in id_bases.chunks(backend.max_params()) {
             let list = backend.placeholders(chunk.len());
-            let sql = format!("SELECT m.id_base, h.household_no FROM members m JOIN households h ON h.id = m.household_id WHERE m.id_base IN ({list})");
+            let sql = format!(
+                "SELECT m.id_base, h.household_no FROM members m JOIN households h ON h.id = m.household_id WHERE m.id_base IN ({list})"
+            );
             let mut q = sqlx::query(&sql);
             for id in chunk {
                 q = q.bind(id.clone());
@@ -447,7 +575,13 @@ impl SqlStore {
         Ok(out)
     }
 
-    pub(crate) async fn household_update_impl(&self, actor: &Actor, household_no: &str, expected_version: i64, fields: HouseholdFields) -> Result<()> {
+    pub(crate) async fn household_update_impl(
+        &self,
+        actor: &Actor,
+        household_no: &str,
+        expected_version: i64,
+        fields: HouseholdFields,
+    ) -> Result<()> {
         if fields.kind == HouseholdKind::Monitored && fields.monitoring_category.is_none() {
             return Err(StoreError::Invalid("监测户须填写监测对象类别".into()));
         }
@@ -466,15 +600,36 @@ impl SqlStore {
         updated.house_safe = fields.house_safe;
         updated.water_safe = fields.water_safe;
         updated.farmland_centimu = fields.farmland_centimu;
-        let Some((before, after)) = diff(&household_view(&current.household), &household_view(&updated)) else { return Ok(()) };
+        let Some((before, after)) = diff(
+            &household_view(&current.household),
+            &household_view(&updated),
+        ) else {
+            return Ok(());
+        };
         let mut tx = self.pool.begin().await?;
         update_household_row(&mut tx, current.key, &updated).await?;
-        audit_insert(&mut tx, actor, "update", "household", household_no, Some(household_no), Some(before), Some(after)).await?;
+        audit_insert(
+            &mut tx,
+            actor,
+            "update",
+            "household",
+            household_no,
+            Some(household_no),
+            Some(before),
+            Some(after),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub(crate) async fn member_update_impl(&self, actor: &Actor, member_id: i64, expected_version: i64, member: Member) -> Result<()> {
+    pub(crate) async fn member_update_impl(
+        &self,
+        actor: &Actor,
+        member_id: i64,
+        expected_version: i64,
+        member: Member,
+    ) -> Result<()> {
         let (lo, hi) = scope_range(&actor.scope);
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query(&format!(
@@ -495,14 +650,18 @@ impl SqlStore {
             return Err(conflict());
         }
         let current = member_from_row(&row)?;
-        let Some((before, after)) = diff(&member_view(&current), &member_view(&member)) else { return Ok(()) };
+        let Some((before, after)) = diff(&member_view(&current), &member_view(&member)) else {
+            return Ok(());
+        };
         if member.id_number.base() != current.id_number.base() {
             let holder: Option<String> = sqlx::query_scalar("SELECT h.household_no FROM members m JOIN households h ON h.id = m.household_id WHERE m.id_base = $1")
                 .bind(member.id_number.base().to_string())
                 .fetch_optional(&mut *tx)
                 .await?;
             if let Some(other) = holder {
-                return Err(StoreError::Invalid(format!("证件号码已是户编号 {other} 的成员")));
+                return Err(StoreError::Invalid(format!(
+                    "证件号码已是户编号 {other} 的成员"
+                )));
             }
         }
         let mut args = member_args(&member);
@@ -520,13 +679,30 @@ impl SqlStore {
         if q.build().execute(&mut *tx).await?.rows_affected() == 0 {
             return Err(conflict());
         }
-        let heads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE household_id = $1 AND relation = 'head'").bind(household_id).fetch_one(&mut *tx).await?;
+        let heads: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM members WHERE household_id = $1 AND relation = 'head'",
+        )
+        .bind(household_id)
+        .fetch_one(&mut *tx)
+        .await?;
         if heads != 1 {
-            return Err(StoreError::Invalid(format!("一户须有且只有一个户主，修改后为 {heads} 个")));
+            return Err(StoreError::Invalid(format!(
+                "一户须有且只有一个户主，修改后为 {heads} 个"
+            )));
         }
         refresh_head(&mut tx, household_id).await?;
         let key = format!("{} {}", member.name, member.id_number.masked());
-        audit_insert(&mut tx, actor, "update", "member", &key, Some(&household_no), Some(before), Some(after)).await?;
+        audit_insert(
+            &mut tx,
+            actor,
+            "update",
+            "member",
+            &key,
+            Some(&household_no),
+            Some(before),
+            Some(after),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -537,7 +713,11 @@ pub(crate) fn conflict() -> StoreError {
 }
 
 /// Updates the household columns (not members) and bumps the version; conflict if it moved on.
-pub(crate) async fn update_household_row(tx: &mut Transaction<'_, Any>, key: RowKey, h: &Household) -> Result<()> {
+pub(crate) async fn update_household_row(
+    tx: &mut Transaction<'_, Any>,
+    key: RowKey,
+    h: &Household,
+) -> Result<()> {
     let done = sqlx::query(
         "UPDATE households SET village_code = $1, group_no = $2, kind = $3, monitoring_category = $4, phone = $5, house_safe = $6, water_safe = $7, \
          farmland_centimu = $8, version = version + 1, updated_at = $9 WHERE id = $10 AND version = $11",

@@ -9,8 +9,8 @@ use zhenxing_domain::{CodeEnum, Household, IncomeRecord, Member};
 
 use crate::audit::{audit_insert, diff};
 use crate::households::{
-    Arg, HOUSEHOLD_COLUMNS, MEMBER_INSERT_COLUMNS, Query, bool_arg, household_view, income_view, load_details, member_args, member_view,
-    refresh_head, update_household_row,
+    Arg, HOUSEHOLD_COLUMNS, MEMBER_INSERT_COLUMNS, Query, bool_arg, household_view, income_view,
+    load_details, member_args, member_view, refresh_head, update_household_row,
 };
 use crate::sql::{Backend, SqlStore, now_text};
 use crate::{Actor, HouseholdDetail, ImportSummary, Result, StoreError};
@@ -26,8 +26,14 @@ impl SqlStore {
         households: Vec<Household>,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportSummary> {
-        if let Some(h) = households.iter().find(|h| !actor.scope.contains(&h.village)) {
-            return Err(StoreError::Invalid(format!("户编号 {} 所属村不在您的管辖范围内", h.household_no)));
+        if let Some(h) = households
+            .iter()
+            .find(|h| !actor.scope.contains(&h.village))
+        {
+            return Err(StoreError::Invalid(format!(
+                "户编号 {} 所属村不在您的管辖范围内",
+                h.household_no
+            )));
         }
         let mut summary = ImportSummary::default();
         let mut tx = self.pool.begin().await?;
@@ -41,9 +47,13 @@ impl SqlStore {
                     None => new.push(h),
                     Some(current) => {
                         if !actor.scope.contains(&current.household.village) {
-                            return Err(StoreError::Invalid(format!("户编号 {} 已属于您管辖范围以外的村，不能导入", h.household_no)));
+                            return Err(StoreError::Invalid(format!(
+                                "户编号 {} 已属于您管辖范围以外的村，不能导入",
+                                h.household_no
+                            )));
                         }
-                        update_household(&mut tx, self.backend, actor, current, h, &mut summary).await?;
+                        update_household(&mut tx, self.backend, actor, current, h, &mut summary)
+                            .await?;
                     }
                 }
             }
@@ -58,12 +68,16 @@ impl SqlStore {
     }
 }
 
-async fn load_existing(tx: &mut Transaction<'_, Any>, backend: Backend, chunk: &[Household]) -> Result<HashMap<String, HouseholdDetail>> {
+async fn load_existing(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    chunk: &[Household],
+) -> Result<HashMap<String, HouseholdDetail>> {
     let list = backend.placeholders(chunk.len());
     let sql = format!(
         "SELECT {HOUSEHOLD_COLUMNS} FROM households h JOIN divisions d ON d.code = h.village_code WHERE h.household_no IN ({list})"
     );
-            let mut q = sqlx::query(&sql);
+    let mut q = sqlx::query(&sql);
     for h in chunk {
         q = q.bind(h.household_no.clone());
     }
@@ -72,7 +86,10 @@ async fn load_existing(tx: &mut Transaction<'_, Any>, backend: Backend, chunk: &
         return Ok(HashMap::new());
     }
     let details = load_details(&mut *tx, backend, rows).await?;
-    Ok(details.into_iter().map(|d| (d.household.household_no.clone(), d)).collect())
+    Ok(details
+        .into_iter()
+        .map(|d| (d.household.household_no.clone(), d))
+        .collect())
 }
 
 fn created_view(h: &Household) -> Value {
@@ -84,7 +101,12 @@ fn created_view(h: &Household) -> Value {
     Value::Object(v)
 }
 
-async fn insert_households(tx: &mut Transaction<'_, Any>, backend: Backend, actor: &Actor, new: &[&Household]) -> Result<()> {
+async fn insert_households(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    actor: &Actor,
+    new: &[&Household],
+) -> Result<()> {
     let max_params = backend.max_params();
     if new.is_empty() {
         return Ok(());
@@ -114,14 +136,25 @@ async fn insert_households(tx: &mut Transaction<'_, Any>, backend: Backend, acto
         ps.push("1".into());
         ps.push(q.arg(Arg::Text(now.clone())));
         ps.push(q.arg(Arg::Text(now.clone())));
-        q.sql.push_str(&format!("{}({})", if i > 0 { ", " } else { "" }, ps.join(", ")));
+        q.sql.push_str(&format!(
+            "{}({})",
+            if i > 0 { ", " } else { "" },
+            ps.join(", ")
+        ));
     }
     q.sql.push_str(" RETURNING id, household_no");
     let mut ids = HashMap::with_capacity(new.len());
     for r in q.build().fetch_all(&mut **tx).await? {
-        ids.insert(r.try_get::<String, _>("household_no")?, r.try_get::<i64, _>("id")?);
+        ids.insert(
+            r.try_get::<String, _>("household_no")?,
+            r.try_get::<i64, _>("id")?,
+        );
     }
-    let id_of = |h: &Household| ids.get(&h.household_no).copied().ok_or_else(|| StoreError::Corrupt("insert returned no id".into()));
+    let id_of = |h: &Household| {
+        ids.get(&h.household_no)
+            .copied()
+            .ok_or_else(|| StoreError::Corrupt("insert returned no id".into()))
+    };
 
     let mut members: Vec<(i64, usize, &Member)> = Vec::new();
     let mut incomes: Vec<(i64, &IncomeRecord)> = Vec::new();
@@ -136,9 +169,15 @@ async fn insert_households(tx: &mut Transaction<'_, Any>, backend: Backend, acto
     for batch in incomes.chunks(max_params / 9) {
         insert_incomes(tx, backend, batch, &now).await?;
     }
-    let audits: Vec<(&str, Value)> = new.iter().map(|h| (h.household_no.as_str(), created_view(h))).collect();
+    let audits: Vec<(&str, Value)> = new
+        .iter()
+        .map(|h| (h.household_no.as_str(), created_view(h)))
+        .collect();
     for batch in audits.chunks(max_params / 6) {
-        let mut q = Query::new(backend, "INSERT INTO audit_log (at, actor, actor_id, action, entity, entity_key, household_no, before_json, after_json) VALUES ");
+        let mut q = Query::new(
+            backend,
+            "INSERT INTO audit_log (at, actor, actor_id, action, entity, entity_key, household_no, before_json, after_json) VALUES ",
+        );
         for (i, (no, view)) in batch.iter().enumerate() {
             let ps = [
                 Arg::Text(now.clone()),
@@ -157,24 +196,44 @@ async fn insert_households(tx: &mut Transaction<'_, Any>, backend: Backend, acto
     Ok(())
 }
 
-async fn insert_members(tx: &mut Transaction<'_, Any>, backend: Backend, batch: &[(i64, usize, &Member)], now: &str) -> Result<()> {
+async fn insert_members(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    batch: &[(i64, usize, &Member)],
+    now: &str,
+) -> Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
-    let mut q = Query::new(backend, &format!("INSERT INTO members ({MEMBER_INSERT_COLUMNS}) VALUES "));
+    let mut q = Query::new(
+        backend,
+        &format!("INSERT INTO members ({MEMBER_INSERT_COLUMNS}) VALUES "),
+    );
     for (i, (hid, pos, m)) in batch.iter().enumerate() {
         let mut ps = vec![q.arg(Arg::Int(*hid)), q.arg(Arg::Int(*pos as i64))];
         ps.extend(member_args(m).into_iter().map(|a| q.arg(a)));
         ps.push("1".into());
         ps.push(q.arg(Arg::Text(now.to_string())));
         ps.push(q.arg(Arg::Text(now.to_string())));
-        q.sql.push_str(&format!("{}({})", if i > 0 { ", " } else { "" }, ps.join(", ")));
+        q.sql.push_str(&format!(
+            "{}({})",
+            if i > 0 { ", " } else { "" },
+            ps.join(", ")
+        ));
     }
-    q.build().execute(&mut **tx).await.map_err(unique_to_conflict)?;
+    q.build()
+        .execute(&mut **tx)
+        .await
+        .map_err(unique_to_conflict)?;
     Ok(())
 }
 
-async fn insert_incomes(tx: &mut Transaction<'_, Any>, backend: Backend, batch: &[(i64, &IncomeRecord)], now: &str) -> Result<()> {
+async fn insert_incomes(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    batch: &[(i64, &IncomeRecord)],
+    now: &str,
+) -> Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
@@ -198,7 +257,11 @@ async fn insert_incomes(tx: &mut Transaction<'_, Any>, backend: Backend, batch: 
         ps.push("1".into());
         ps.push(q.arg(Arg::Text(now.to_string())));
         ps.push(q.arg(Arg::Text(now.to_string())));
-        q.sql.push_str(&format!("{}({})", if i > 0 { ", " } else { "" }, ps.join(", ")));
+        q.sql.push_str(&format!(
+            "{}({})",
+            if i > 0 { ", " } else { "" },
+            ps.join(", ")
+        ));
     }
     q.build().execute(&mut **tx).await?;
     Ok(())
@@ -207,23 +270,47 @@ async fn insert_incomes(tx: &mut Transaction<'_, Any>, backend: Backend, batch: 
 /// A member's ID already held elsewhere surfaces as a conflict the user can act on.
 fn unique_to_conflict(e: sqlx::Error) -> StoreError {
     match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict("导入的证件号码已是其他农户的成员（迁移须单独办理）".into()),
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict("导入的证件号码已是其他农户的成员（迁移须单独办理）".into())
+        }
         _ => StoreError::Database(e),
     }
 }
 
 /// Brings one stored household to the state of the file: changed columns, members and income years.
-async fn update_household(tx: &mut Transaction<'_, Any>, backend: Backend, actor: &Actor, current: &HouseholdDetail, new: &Household, summary: &mut ImportSummary) -> Result<()> {
+async fn update_household(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    actor: &Actor,
+    current: &HouseholdDetail,
+    new: &Household,
+    summary: &mut ImportSummary,
+) -> Result<()> {
     let no = new.household_no.as_str();
     let mut changed = false;
     if let Some((before, after)) = diff(&household_view(&current.household), &household_view(new)) {
         update_household_row(tx, current.key, new).await?;
-        audit_insert(tx, actor, "import_update", "household", no, Some(no), Some(before), Some(after)).await?;
+        audit_insert(
+            tx,
+            actor,
+            "import_update",
+            "household",
+            no,
+            Some(no),
+            Some(before),
+            Some(after),
+        )
+        .await?;
         changed = true;
     }
 
-    let mut stored: HashMap<&str, (usize, &Member)> =
-        current.household.members.iter().enumerate().map(|(i, m)| (m.id_number.base(), (i, m))).collect();
+    let mut stored: HashMap<&str, (usize, &Member)> = current
+        .household
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.id_number.base(), (i, m)))
+        .collect();
     let now = now_text();
     let mut members_changed = false;
     for (pos, m) in new.members.iter().enumerate() {
@@ -235,7 +322,12 @@ async fn update_household(tx: &mut Transaction<'_, Any>, backend: Backend, actor
                     continue;
                 }
                 let mut args = member_args(m);
-                args.extend([Arg::Int(pos as i64), Arg::Text(now.clone()), Arg::Int(key.id), Arg::Int(key.version)]);
+                args.extend([
+                    Arg::Int(pos as i64),
+                    Arg::Text(now.clone()),
+                    Arg::Int(key.id),
+                    Arg::Int(key.version),
+                ]);
                 // Fixed `$n` text: few parameters, so named placeholders are fine on both backends.
                 let q = Query {
                     backend,
@@ -250,7 +342,17 @@ async fn update_household(tx: &mut Transaction<'_, Any>, backend: Backend, actor
                 }
                 if let Some((before, after)) = view_diff {
                     let entity_key = format!("{} {}", m.name, m.id_number.masked());
-                    audit_insert(tx, actor, "import_update", "member", &entity_key, Some(no), Some(before), Some(after)).await?;
+                    audit_insert(
+                        tx,
+                        actor,
+                        "import_update",
+                        "member",
+                        &entity_key,
+                        Some(no),
+                        Some(before),
+                        Some(after),
+                    )
+                    .await?;
                     summary.members_updated += 1;
                 }
                 members_changed = true;
@@ -258,16 +360,39 @@ async fn update_household(tx: &mut Transaction<'_, Any>, backend: Backend, actor
             None => {
                 insert_members(tx, backend, &[(current.key.id, pos, m)], &now).await?;
                 let entity_key = format!("{} {}", m.name, m.id_number.masked());
-                audit_insert(tx, actor, "import_create", "member", &entity_key, Some(no), None, Some(Value::Object(member_view(m)))).await?;
+                audit_insert(
+                    tx,
+                    actor,
+                    "import_create",
+                    "member",
+                    &entity_key,
+                    Some(no),
+                    None,
+                    Some(Value::Object(member_view(m))),
+                )
+                .await?;
                 summary.members_created += 1;
                 members_changed = true;
             }
         }
     }
     for (i, old) in stored.into_values() {
-        sqlx::query("DELETE FROM members WHERE id = $1").bind(current.member_keys[i].id).execute(&mut **tx).await?;
+        sqlx::query("DELETE FROM members WHERE id = $1")
+            .bind(current.member_keys[i].id)
+            .execute(&mut **tx)
+            .await?;
         let entity_key = format!("{} {}", old.name, old.id_number.masked());
-        audit_insert(tx, actor, "import_remove", "member", &entity_key, Some(no), Some(Value::Object(member_view(old))), None).await?;
+        audit_insert(
+            tx,
+            actor,
+            "import_remove",
+            "member",
+            &entity_key,
+            Some(no),
+            Some(Value::Object(member_view(old))),
+            None,
+        )
+        .await?;
         summary.members_removed += 1;
         members_changed = true;
     }
@@ -277,7 +402,12 @@ async fn update_household(tx: &mut Transaction<'_, Any>, backend: Backend, actor
     }
 
     for income in &new.incomes {
-        match current.household.incomes.iter().find(|i| i.year == income.year) {
+        match current
+            .household
+            .incomes
+            .iter()
+            .find(|i| i.year == income.year)
+        {
             Some(old) if old == income => {}
             Some(old) => {
                 sqlx::query(
@@ -295,13 +425,33 @@ async fn update_household(tx: &mut Transaction<'_, Any>, backend: Backend, actor
                 .execute(&mut **tx)
                 .await?;
                 if let Some((before, after)) = diff(&income_view(old), &income_view(income)) {
-                    audit_insert(tx, actor, "import_update", "income", &income.year.to_string(), Some(no), Some(before), Some(after)).await?;
+                    audit_insert(
+                        tx,
+                        actor,
+                        "import_update",
+                        "income",
+                        &income.year.to_string(),
+                        Some(no),
+                        Some(before),
+                        Some(after),
+                    )
+                    .await?;
                 }
                 changed = true;
             }
             None => {
                 insert_incomes(tx, backend, &[(current.key.id, income)], &now).await?;
-                audit_insert(tx, actor, "import_create", "income", &income.year.to_string(), Some(no), None, Some(Value::Object(income_view(income)))).await?;
+                audit_insert(
+                    tx,
+                    actor,
+                    "import_create",
+                    "income",
+                    &income.year.to_string(),
+                    Some(no),
+                    None,
+                    Some(Value::Object(income_view(income))),
+                )
+                .await?;
                 changed = true;
             }
         }

@@ -53,7 +53,12 @@ pub struct Actor {
 impl Actor {
     /// The command-line operator: whole deployment, recorded as `system` unless named.
     pub fn system(scope: DivisionCode) -> Self {
-        Actor { user_id: None, username: "system".into(), role: Role::Admin, scope }
+        Actor {
+            user_id: None,
+            username: "system".into(),
+            role: Role::Admin,
+            scope,
+        }
     }
 }
 
@@ -109,7 +114,10 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest { page: 1, per_page: 20 }
+        PageRequest {
+            page: 1,
+            per_page: 20,
+        }
     }
 }
 
@@ -219,7 +227,11 @@ pub trait Store: Send + Sync {
     async fn divisions(&self) -> Result<Vec<Division>>;
     /// Adds the divisions that are missing (a synthetic region, a new village); existing codes keep
     /// their names. Parents must come before children.
-    async fn divisions_ensure(&self, actor: &Actor, divisions: &[(DivisionCode, String)]) -> Result<u64>;
+    async fn divisions_ensure(
+        &self,
+        actor: &Actor,
+        divisions: &[(DivisionCode, String)],
+    ) -> Result<u64>;
 
     // --- users, login attempts and sessions ---
     async fn user_create(&self, actor: &Actor, user: NewUser) -> Result<i64>;
@@ -227,7 +239,13 @@ pub trait Store: Send + Sync {
     async fn user_by_id(&self, id: i64) -> Result<Option<UserRecord>>;
     /// Users inside the actor's scope.
     async fn users(&self, actor: &Actor) -> Result<Vec<UserRecord>>;
-    async fn user_set_active(&self, actor: &Actor, id: i64, expected_version: i64, active: bool) -> Result<()>;
+    async fn user_set_active(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        active: bool,
+    ) -> Result<()>;
     async fn login_attempt_record(&self, username: &str, success: bool) -> Result<()>;
     /// Lifts a lockout: earlier failures of `username` stop counting (audited; admins only).
     async fn login_failures_clear(&self, actor: &Actor, username: &str) -> Result<()>;
@@ -239,23 +257,60 @@ pub trait Store: Send + Sync {
 
     // --- registry reads (scoped) ---
     async fn village_stats(&self, actor: &Actor) -> Result<Vec<VillageStat>>;
-    async fn household_list(&self, actor: &Actor, filter: &HouseholdFilter, page: PageRequest) -> Result<Page<HouseholdRow>>;
+    async fn household_list(
+        &self,
+        actor: &Actor,
+        filter: &HouseholdFilter,
+        page: PageRequest,
+    ) -> Result<Page<HouseholdRow>>;
     async fn household_get(&self, actor: &Actor, household_no: &str) -> Result<HouseholdDetail>;
     /// Full households matching the filter, for export, in household-number order.
-    async fn households_export(&self, actor: &Actor, filter: &HouseholdFilter) -> Result<Vec<HouseholdDetail>>;
+    async fn households_export(
+        &self,
+        actor: &Actor,
+        filter: &HouseholdFilter,
+    ) -> Result<Vec<HouseholdDetail>>;
     /// The household number of a member in the actor's scope (`NotFound` otherwise).
     async fn member_household(&self, actor: &Actor, member_id: i64) -> Result<String>;
     /// Which household (number) each of these resident IDs (18-char base) belongs to, if any.
     async fn member_locations(&self, id_bases: &[String]) -> Result<HashMap<String, String>>;
 
     // --- registry writes (scoped, versioned, audited) ---
-    async fn household_update(&self, actor: &Actor, household_no: &str, expected_version: i64, fields: HouseholdFields) -> Result<()>;
-    async fn member_update(&self, actor: &Actor, member_id: i64, expected_version: i64, member: Member) -> Result<()>;
+    async fn household_update(
+        &self,
+        actor: &Actor,
+        household_no: &str,
+        expected_version: i64,
+        fields: HouseholdFields,
+    ) -> Result<()>;
+    async fn member_update(
+        &self,
+        actor: &Actor,
+        member_id: i64,
+        expected_version: i64,
+        member: Member,
+    ) -> Result<()>;
     /// Upserts whole households (members and income years as given) in one transaction.
     /// `progress` is called with the number of households written so far.
-    async fn households_import(&self, actor: &Actor, households: Vec<Household>, progress: &(dyn Fn(u64) + Send + Sync)) -> Result<ImportSummary>;
+    async fn households_import(
+        &self,
+        actor: &Actor,
+        households: Vec<Household>,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<ImportSummary>;
 
     // --- audit ---
-    async fn audit_record(&self, actor: &Actor, action: &str, entity: &str, entity_key: &str, household_no: Option<&str>) -> Result<()>;
-    async fn audit_for_household(&self, actor: &Actor, household_no: &str) -> Result<Vec<AuditEntry>>;
+    async fn audit_record(
+        &self,
+        actor: &Actor,
+        action: &str,
+        entity: &str,
+        entity_key: &str,
+        household_no: Option<&str>,
+    ) -> Result<()>;
+    async fn audit_for_household(
+        &self,
+        actor: &Actor,
+        household_no: &str,
+    ) -> Result<Vec<AuditEntry>>;
 }

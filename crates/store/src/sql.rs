@@ -68,12 +68,18 @@ impl SqlStore {
     pub async fn connect(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if url.starts_with("sqlite:") {
-            let url = if url.contains('?') || url.contains(":memory:") { url.to_string() } else { format!("{url}?mode=rwc") };
+            let url = if url.contains('?') || url.contains(":memory:") {
+                url.to_string()
+            } else {
+                format!("{url}?mode=rwc")
+            };
             (Backend::Sqlite, url)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_string())
         } else {
-            return Err(StoreError::Invalid(format!("不支持的数据库地址“{url}”：应以 sqlite:// 或 postgres:// 开头")));
+            return Err(StoreError::Invalid(format!(
+                "不支持的数据库地址“{url}”：应以 sqlite:// 或 postgres:// 开头"
+            )));
         };
         let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
         let pool = AnyPoolOptions::new()
@@ -102,11 +108,14 @@ impl SqlStore {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM divisions").fetch_one(&self.pool).await?;
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM divisions")
+            .fetch_one(&self.pool)
+            .await?;
         if count == 0 {
             let mut tx = self.pool.begin().await?;
             for (code, name, demo) in SEED_DIVISIONS {
-                let code = DivisionCode::parse(code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let code =
+                    DivisionCode::parse(code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 division_insert(&mut tx, &code, name, *demo).await?;
             }
             tx.commit().await?;
@@ -114,17 +123,36 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn divisions_ensure_impl(&self, actor: &crate::Actor, divisions: &[(DivisionCode, String)]) -> Result<u64> {
+    pub(crate) async fn divisions_ensure_impl(
+        &self,
+        actor: &crate::Actor,
+        divisions: &[(DivisionCode, String)],
+    ) -> Result<u64> {
         if let Some((code, _)) = divisions.iter().find(|(c, _)| !actor.scope.contains(c)) {
-            return Err(StoreError::Invalid(format!("行政区划 {code} 不在您的管辖范围内")));
+            return Err(StoreError::Invalid(format!(
+                "行政区划 {code} 不在您的管辖范围内"
+            )));
         }
         let mut tx = self.pool.begin().await?;
         let mut added = 0;
         for (code, name) in divisions {
-            let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM divisions WHERE code = $1").bind(code.as_str().to_string()).fetch_one(&mut *tx).await?;
+            let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM divisions WHERE code = $1")
+                .bind(code.as_str().to_string())
+                .fetch_one(&mut *tx)
+                .await?;
             if exists == 0 {
                 division_insert(&mut tx, code, name, true).await?;
-                crate::audit::audit_insert(&mut tx, actor, "create", "division", code.as_str(), None, None, Some(serde_json::json!({"name": name}))).await?;
+                crate::audit::audit_insert(
+                    &mut tx,
+                    actor,
+                    "create",
+                    "division",
+                    code.as_str(),
+                    None,
+                    None,
+                    Some(serde_json::json!({"name": name})),
+                )
+                .await?;
                 added += 1;
             }
         }
@@ -137,7 +165,12 @@ impl SqlStore {
     }
 }
 
-async fn division_insert(tx: &mut sqlx::Transaction<'_, sqlx::Any>, code: &DivisionCode, name: &str, demo: bool) -> Result<()> {
+async fn division_insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    code: &DivisionCode,
+    name: &str,
+    demo: bool,
+) -> Result<()> {
     let level = match code.level() {
         zhenxing_domain::DivisionLevel::County => "county",
         zhenxing_domain::DivisionLevel::Town => "town",
@@ -162,8 +195,11 @@ pub(crate) fn now_text() -> String {
 
 /// UTC timestamps as fixed-width, sortable text: `2026-11-28T21:58:54.123456Z`.
 pub(crate) fn time_text(t: OffsetDateTime) -> String {
-    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
-    t.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_else(|_| t.unix_timestamp().to_string())
+    let format =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 /// The half-open text range `[scope, scope + ":")` of codes inside `scope` (':' sorts after '9').
@@ -176,7 +212,10 @@ impl Backend {
     pub(crate) fn placeholders(self, count: usize) -> String {
         match self {
             Backend::Sqlite => vec!["?"; count].join(", "),
-            Backend::Postgres => (1..=count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", "),
+            Backend::Postgres => (1..=count)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 }
@@ -189,17 +228,29 @@ impl crate::Store for SqlStore {
 
     async fn divisions(&self) -> Result<Vec<crate::Division>> {
         use sqlx::Row;
-        let rows = sqlx::query("SELECT code, name, is_demo_code FROM divisions ORDER BY code").fetch_all(&self.pool).await?;
+        let rows = sqlx::query("SELECT code, name, is_demo_code FROM divisions ORDER BY code")
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 let code: String = r.try_get("code")?;
-                let code = DivisionCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Ok(crate::Division { level: code.level(), code, name: r.try_get("name")?, is_demo_code: r.try_get::<i64, _>("is_demo_code")? != 0 })
+                let code =
+                    DivisionCode::parse(&code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(crate::Division {
+                    level: code.level(),
+                    code,
+                    name: r.try_get("name")?,
+                    is_demo_code: r.try_get::<i64, _>("is_demo_code")? != 0,
+                })
             })
             .collect()
     }
 
-    async fn divisions_ensure(&self, actor: &crate::Actor, divisions: &[(DivisionCode, String)]) -> Result<u64> {
+    async fn divisions_ensure(
+        &self,
+        actor: &crate::Actor,
+        divisions: &[(DivisionCode, String)],
+    ) -> Result<u64> {
         self.divisions_ensure_impl(actor, divisions).await
     }
 
@@ -215,18 +266,43 @@ impl crate::Store for SqlStore {
     async fn users(&self, actor: &crate::Actor) -> Result<Vec<crate::UserRecord>> {
         self.users_impl(actor).await
     }
-    async fn user_set_active(&self, actor: &crate::Actor, id: i64, expected_version: i64, active: bool) -> Result<()> {
-        self.user_set_active_impl(actor, id, expected_version, active).await
+    async fn user_set_active(
+        &self,
+        actor: &crate::Actor,
+        id: i64,
+        expected_version: i64,
+        active: bool,
+    ) -> Result<()> {
+        self.user_set_active_impl(actor, id, expected_version, active)
+            .await
     }
     async fn login_attempt_record(&self, username: &str, success: bool) -> Result<()> {
         self.login_attempt_record_impl(username, success).await
     }
     async fn login_failures_clear(&self, actor: &crate::Actor, username: &str) -> Result<()> {
-        let user = self.user_by_username_impl(username).await?.filter(|u| actor.scope.contains(&u.division)).ok_or(StoreError::NotFound)?;
+        let user = self
+            .user_by_username_impl(username)
+            .await?
+            .filter(|u| actor.scope.contains(&u.division))
+            .ok_or(StoreError::NotFound)?;
         let mut tx = self.pool.begin().await?;
         // A success row ends the run of failures that the lockout counts.
-        sqlx::query("INSERT INTO login_attempts (username, at, success) VALUES ($1, $2, 1)").bind(user.username.clone()).bind(now_text()).execute(&mut *tx).await?;
-        crate::audit::audit_insert(&mut tx, actor, "unlock", "user", &user.username, None, None, None).await?;
+        sqlx::query("INSERT INTO login_attempts (username, at, success) VALUES ($1, $2, 1)")
+            .bind(user.username.clone())
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await?;
+        crate::audit::audit_insert(
+            &mut tx,
+            actor,
+            "unlock",
+            "user",
+            &user.username,
+            None,
+            None,
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -245,13 +321,26 @@ impl crate::Store for SqlStore {
     async fn village_stats(&self, actor: &crate::Actor) -> Result<Vec<crate::VillageStat>> {
         self.village_stats_impl(actor).await
     }
-    async fn household_list(&self, actor: &crate::Actor, filter: &crate::HouseholdFilter, page: crate::PageRequest) -> Result<crate::Page<crate::HouseholdRow>> {
+    async fn household_list(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::HouseholdFilter,
+        page: crate::PageRequest,
+    ) -> Result<crate::Page<crate::HouseholdRow>> {
         self.household_list_impl(actor, filter, page).await
     }
-    async fn household_get(&self, actor: &crate::Actor, household_no: &str) -> Result<crate::HouseholdDetail> {
+    async fn household_get(
+        &self,
+        actor: &crate::Actor,
+        household_no: &str,
+    ) -> Result<crate::HouseholdDetail> {
         self.household_get_impl(actor, household_no).await
     }
-    async fn households_export(&self, actor: &crate::Actor, filter: &crate::HouseholdFilter) -> Result<Vec<crate::HouseholdDetail>> {
+    async fn households_export(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::HouseholdFilter,
+    ) -> Result<Vec<crate::HouseholdDetail>> {
         self.households_export_impl(actor, filter).await
     }
     async fn member_household(&self, actor: &crate::Actor, member_id: i64) -> Result<String> {
@@ -264,14 +353,31 @@ impl crate::Store for SqlStore {
             .await?
             .ok_or(StoreError::NotFound)
     }
-    async fn member_locations(&self, id_bases: &[String]) -> Result<std::collections::HashMap<String, String>> {
+    async fn member_locations(
+        &self,
+        id_bases: &[String],
+    ) -> Result<std::collections::HashMap<String, String>> {
         self.member_locations_impl(id_bases).await
     }
-    async fn household_update(&self, actor: &crate::Actor, household_no: &str, expected_version: i64, fields: crate::HouseholdFields) -> Result<()> {
-        self.household_update_impl(actor, household_no, expected_version, fields).await
+    async fn household_update(
+        &self,
+        actor: &crate::Actor,
+        household_no: &str,
+        expected_version: i64,
+        fields: crate::HouseholdFields,
+    ) -> Result<()> {
+        self.household_update_impl(actor, household_no, expected_version, fields)
+            .await
     }
-    async fn member_update(&self, actor: &crate::Actor, member_id: i64, expected_version: i64, member: zhenxing_domain::Member) -> Result<()> {
-        self.member_update_impl(actor, member_id, expected_version, member).await
+    async fn member_update(
+        &self,
+        actor: &crate::Actor,
+        member_id: i64,
+        expected_version: i64,
+        member: zhenxing_domain::Member,
+    ) -> Result<()> {
+        self.member_update_impl(actor, member_id, expected_version, member)
+            .await
     }
     async fn households_import(
         &self,
@@ -279,12 +385,25 @@ impl crate::Store for SqlStore {
         households: Vec<zhenxing_domain::Household>,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<crate::ImportSummary> {
-        self.households_import_impl(actor, households, progress).await
+        self.households_import_impl(actor, households, progress)
+            .await
     }
-    async fn audit_record(&self, actor: &crate::Actor, action: &str, entity: &str, entity_key: &str, household_no: Option<&str>) -> Result<()> {
-        self.audit_record_impl(actor, action, entity, entity_key, household_no).await
+    async fn audit_record(
+        &self,
+        actor: &crate::Actor,
+        action: &str,
+        entity: &str,
+        entity_key: &str,
+        household_no: Option<&str>,
+    ) -> Result<()> {
+        self.audit_record_impl(actor, action, entity, entity_key, household_no)
+            .await
     }
-    async fn audit_for_household(&self, actor: &crate::Actor, household_no: &str) -> Result<Vec<crate::AuditEntry>> {
+    async fn audit_for_household(
+        &self,
+        actor: &crate::Actor,
+        household_no: &str,
+    ) -> Result<Vec<crate::AuditEntry>> {
         self.audit_for_household_impl(actor, household_no).await
     }
 }

@@ -9,7 +9,8 @@ use crate::audit::audit_insert;
 use crate::sql::{SqlStore, now_text, scope_range, time_text};
 use crate::{Actor, NewUser, Result, StoreError, UserRecord};
 
-const USER_COLUMNS: &str = "id, username, display_name, role, division_code, password_hash, active, version";
+const USER_COLUMNS: &str =
+    "id, username, display_name, role, division_code, password_hash, active, version";
 
 fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
     let role: String = row.try_get("role")?;
@@ -18,7 +19,8 @@ fn user_from_row(row: &AnyRow) -> Result<UserRecord> {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
-        role: Role::from_code(&role).ok_or_else(|| StoreError::Corrupt(format!("unknown role {role}")))?,
+        role: Role::from_code(&role)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown role {role}")))?,
         division: DivisionCode::parse(&division).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         password_hash: row.try_get("password_hash")?,
         active: row.try_get::<i64, _>("active")? != 0,
@@ -40,10 +42,16 @@ impl SqlStore {
             .fetch_one(&self.pool)
             .await?;
         if known == 0 {
-            return Err(StoreError::Invalid(format!("行政区划 {} 不属于本系统", user.division)));
+            return Err(StoreError::Invalid(format!(
+                "行政区划 {} 不属于本系统",
+                user.division
+            )));
         }
         let mut tx = self.pool.begin().await?;
-        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1").bind(username.clone()).fetch_one(&mut *tx).await?;
+        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
+            .bind(username.clone())
+            .fetch_one(&mut *tx)
+            .await?;
         if exists > 0 {
             return Err(StoreError::Conflict(format!("用户名“{username}”已存在")));
         }
@@ -61,21 +69,36 @@ impl SqlStore {
         .fetch_one(&mut *tx)
         .await?;
         let after = serde_json::json!({"username": username, "display_name": user.display_name, "role": user.role.label(), "division": user.division.as_str()});
-        audit_insert(&mut tx, actor, "create", "user", &username, None, None, Some(after)).await?;
+        audit_insert(
+            &mut tx,
+            actor,
+            "create",
+            "user",
+            &username,
+            None,
+            None,
+            Some(after),
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
 
     pub(crate) async fn user_by_username_impl(&self, username: &str) -> Result<Option<UserRecord>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
-            .bind(username.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE username = $1"
+        ))
+        .bind(username.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     pub(crate) async fn user_by_id_impl(&self, id: i64) -> Result<Option<UserRecord>> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1")).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
@@ -89,7 +112,13 @@ impl SqlStore {
         rows.iter().map(user_from_row).collect()
     }
 
-    pub(crate) async fn user_set_active_impl(&self, actor: &Actor, id: i64, expected_version: i64, active: bool) -> Result<()> {
+    pub(crate) async fn user_set_active_impl(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        active: bool,
+    ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let (lo, hi) = scope_range(&actor.scope);
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND division_code >= $2 AND division_code < $3"))
@@ -98,7 +127,11 @@ impl SqlStore {
             .bind(hi)
             .fetch_optional(&mut *tx)
             .await?;
-        let user = row.as_ref().map(user_from_row).transpose()?.ok_or(StoreError::NotFound)?;
+        let user = row
+            .as_ref()
+            .map(user_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)?;
         let done = sqlx::query("UPDATE users SET active = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
             .bind(i64::from(active))
             .bind(now_text())
@@ -107,15 +140,31 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict("该用户已被他人修改，请刷新后重试".into()));
+            return Err(StoreError::Conflict(
+                "该用户已被他人修改，请刷新后重试".into(),
+            ));
         }
         let state = |a: bool| serde_json::json!({"active": if a { "启用" } else { "停用" }});
-        audit_insert(&mut tx, actor, "update", "user", &user.username, None, Some(state(user.active)), Some(state(active))).await?;
+        audit_insert(
+            &mut tx,
+            actor,
+            "update",
+            "user",
+            &user.username,
+            None,
+            Some(state(user.active)),
+            Some(state(active)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub(crate) async fn login_attempt_record_impl(&self, username: &str, success: bool) -> Result<()> {
+    pub(crate) async fn login_attempt_record_impl(
+        &self,
+        username: &str,
+        success: bool,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO login_attempts (username, at, success) VALUES ($1, $2, $3)")
             .bind(username.to_string())
             .bind(now_text())
@@ -125,7 +174,11 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn login_failures_since_impl(&self, username: &str, since: OffsetDateTime) -> Result<u32> {
+    pub(crate) async fn login_failures_since_impl(
+        &self,
+        username: &str,
+        since: OffsetDateTime,
+    ) -> Result<u32> {
         let since = time_text(since);
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM login_attempts WHERE username = $1 AND success = 0 AND at >= $2 \
@@ -139,15 +192,21 @@ impl SqlStore {
     }
 
     pub(crate) async fn session_load_impl(&self, id: &str) -> Result<Option<String>> {
-        let data: Option<String> = sqlx::query_scalar("SELECT data FROM sessions WHERE id = $1 AND expires_at > $2")
-            .bind(id.to_string())
-            .bind(now_text())
-            .fetch_optional(&self.pool)
-            .await?;
+        let data: Option<String> =
+            sqlx::query_scalar("SELECT data FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id.to_string())
+                .bind(now_text())
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(data)
     }
 
-    pub(crate) async fn session_save_impl(&self, id: &str, data: &str, expires_at: OffsetDateTime) -> Result<()> {
+    pub(crate) async fn session_save_impl(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at")
             .bind(id.to_string())
             .bind(data.to_string())
@@ -158,7 +217,11 @@ impl SqlStore {
     }
 
     pub(crate) async fn session_delete_impl(&self, id: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id = $1 OR expires_at <= $2").bind(id.to_string()).bind(now_text()).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE id = $1 OR expires_at <= $2")
+            .bind(id.to_string())
+            .bind(now_text())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 }

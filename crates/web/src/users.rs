@@ -261,10 +261,21 @@ async fn set_active(
 }
 
 /// Lifts a login lockout (5 failures in 15 minutes) for a user who asked the admin.
-async fn unlock(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>) -> Result<Response, AppError> {
+async fn unlock(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     user.require_admin()?;
-    let target = state.store.user_by_id(id).await?.ok_or(AppError::NotFound)?;
-    state.store.login_failures_clear(&user.actor, &target.username).await?;
+    let target = state
+        .store
+        .user_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state
+        .store
+        .login_failures_clear(&user.actor, &target.username)
+        .await?;
     tracing::info!(user.name = %user.user.username, target.user_id = id, "login lockout lifted");
     user.set_flash("已解除该用户的登录锁定。").await?;
     Ok(Redirect::to("/users").into_response())

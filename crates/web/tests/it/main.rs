@@ -115,8 +115,16 @@ async fn five_failures_lock_the_account_even_for_the_right_password() {
     // The admin lifts the lock; the right password works again.
     let admin = app.new_client();
     admin.login("admin").await;
-    let town_id = app.store.user_by_username("town").await.expect("lookup").expect("town exists").id;
-    let page = admin.post_form(&format!("/users/{town_id}/unlock"), &[]).await;
+    let town_id = app
+        .store
+        .user_by_username("town")
+        .await
+        .expect("lookup")
+        .expect("town exists")
+        .id;
+    let page = admin
+        .post_form(&format!("/users/{town_id}/unlock"), &[])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text);
     let page = app.login_as("town", PASSWORD).await;
     assert_ne!(page.status, StatusCode::LOCKED, "{}", page.text);
@@ -778,22 +786,29 @@ async fn the_api_updates_a_member_with_versions_and_field_errors() {
     let version = detail["members"][0]["version"].as_i64().expect("version");
     let path = format!("/api/v1/members/{id}");
 
-    let (status, body) = app.api_put(&path, &json!({ "version": version, "id_number": "110105194912310021", "work_months": 13 })).await;
+    let (status, body) = app
+        .api_put(
+            &path,
+            &json!({ "version": version, "id_number": "110105194912310021", "work_months": 13 }),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["fields"]["id_number"], "身份证号码校验位错误，应为 X");
     assert!(body["fields"]["work_months"].is_string());
 
-    let (status, body) = app.api_put(&path, &json!({ "version": version, "name": "张大川", "dibao": true })).await;
+    let (status, body) = app
+        .api_put(
+            &path,
+            &json!({ "version": version, "name": "张大川", "dibao": true }),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["name"], "张大川");
     assert_eq!(body["dibao"], true);
     assert_eq!(body["phone"], "138****5678", "a left-out phone is kept");
 
     let (status, body) = app
-        .api_put(
-            &path,
-            &json!({ "version": version, "name": "张旧版" }),
-        )
+        .api_put(&path, &json!({ "version": version, "name": "张旧版" }))
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["error"], "该记录已被他人修改，请刷新后重试");
