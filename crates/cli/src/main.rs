@@ -586,7 +586,7 @@ fn write_synthetic_roster(path: &std::path::Path, persons: u64, seed: u64) -> an
     let units = zhenxing_synth::fuhuan_units();
     let unit_of = |code: &DivisionCode| -> usize {
         let suffix: usize = code.as_str()[9..].parse().unwrap_or(1);
-        if suffix >= 200 { suffix - 200 } else { 0 }
+        suffix.saturating_sub(200)
     };
     let bar = Progress::rows("生成（户）", None);
     let households: Vec<zhenxing_domain::Household> = zhenxing_synth::households(&cfg)

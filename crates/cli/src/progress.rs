@@ -41,11 +41,11 @@ impl Progress {
         match &self.bar {
             Some(bar) => bar.set_position(n),
             None => {
-                if let Ok(mut last) = self.last_line.lock() {
-                    if last.elapsed() >= Duration::from_secs(5) {
-                        eprintln!("{}: {n}", self.label);
-                        *last = Instant::now();
-                    }
+                if let Ok(mut last) = self.last_line.lock()
+                    && last.elapsed() >= Duration::from_secs(5)
+                {
+                    eprintln!("{}: {n}", self.label);
+                    *last = Instant::now();
                 }
             }
         }

@@ -140,6 +140,8 @@ pub(crate) fn field_cell<'a>(
         Field::Ethnicity => opt_text(m.ethnicity.as_deref()),
         Field::Education => label(m.education),
         Field::Schooling => label(m.schooling),
+        // Health is personal like the ID: the default (masked) export leaves it out.
+        Field::Health | Field::DisabilityGrade if masked => Value::Empty,
         Field::Health => label(m.health),
         Field::DisabilityGrade => label(m.disability_grade),
         Field::Labour => label(m.labour),
@@ -254,7 +256,7 @@ fn build_roster<'a>(
 }
 
 /// Writes households in the roster layout (LAYOUT.md), one row per member, the latest income year's
-/// figures on every row. `masked` hides ID numbers and phones. Returns the number of member rows.
+/// figures on every row. `masked` hides ID numbers and phones and leaves health and disability out. Returns the number of member rows.
 pub fn write_roster_xlsx<'a>(
     path: &Path,
     rows: impl IntoIterator<Item = ExportHousehold<'a>>,

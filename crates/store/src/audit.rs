@@ -56,7 +56,7 @@ pub(crate) fn diff(
             a.insert(key.clone(), y.clone());
         }
     }
-    (!a.is_empty()).then(|| (Value::Object(b), Value::Object(a)))
+    (!a.is_empty()).then_some((Value::Object(b), Value::Object(a)))
 }
 
 impl SqlStore {
