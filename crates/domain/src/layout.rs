@@ -54,10 +54,10 @@ pub fn header_of(field: &str) -> Option<&'static str> {
         .map(|(_, h)| *h)
 }
 
-/// Fields whose values are personal and masked unless the role may see them.
-pub fn is_sensitive(field: &str) -> bool {
-    matches!(
-        field,
-        "id_number" | "phone" | "member_phone" | "health" | "disability_grade"
-    )
+/// The place of a field in export order (household fields first), for sorting.
+pub fn position(field: &str) -> Option<usize> {
+    HOUSEHOLD_FIELDS
+        .iter()
+        .chain(MEMBER_FIELDS)
+        .position(|(f, _)| *f == field)
 }

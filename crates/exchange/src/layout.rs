@@ -205,6 +205,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn headers_and_order_agree_with_the_domain_layout_table() {
+        let domain: Vec<(&str, &str)> = zhenxing_domain::layout::HOUSEHOLD_FIELDS
+            .iter()
+            .chain(zhenxing_domain::layout::MEMBER_FIELDS)
+            .copied()
+            .collect();
+        let ours: Vec<(&str, &str)> = SPECS.iter().map(|s| (s.english, s.header)).collect();
+        assert_eq!(ours, domain);
+    }
+
+    #[test]
     fn specs_are_in_field_order() {
         for (i, s) in SPECS.iter().enumerate() {
             assert_eq!(s.field.index(), i, "{}", s.header);

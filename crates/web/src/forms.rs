@@ -458,45 +458,16 @@ impl HouseholdInput {
 }
 
 /// Chinese names of the fields, for error summaries and the history.
+/// The Chinese name of a field: the roster layout's header (LAYOUT.md), or a form-only field.
 pub fn field_label(field: &str) -> &str {
+    if let Some(header) = zhenxing_domain::layout::header_of(field) {
+        return header;
+    }
     match field {
         "version" => "版本",
-        "town" => "乡（镇）",
-        "village" => "行政村",
-        "group" => "村民小组",
-        "household_no" => "户编号",
-        "kind" | "household_kind" => "户类型",
-        "monitoring_category" => "监测对象类别",
-        "size" => "家庭人口数",
-        "phone" => "联系电话",
-        "house_safe" => "住房是否安全",
-        "water_safe" => "是否解决安全饮用水",
-        "farmland_mu" | "farmland_centimu" | "farmland" => "耕地面积",
-        "income_year" | "year" => "收入年度",
-        "wage_income" => "工资性收入",
-        "business_income" => "生产经营性收入",
-        "property_income" => "财产性收入",
-        "transfer_income" => "转移性收入",
-        "business_expense" => "生产经营性支出",
-        "net_income" => "纯收入",
-        "net_income_per_capita" => "人均纯收入",
-        "name" => "姓名",
-        "id_number" => "证件号码",
-        "relation" => "与户主关系",
-        "sex" => "性别",
-        "birth_date" => "出生日期",
-        "ethnicity" => "民族",
-        "education" => "文化程度",
-        "schooling" => "在校生状况",
-        "health" => "健康状况",
-        "disability_grade" => "残疾等级",
-        "labour" => "劳动技能",
-        "work_months" => "务工时间（月）",
-        "medical_insured" => "是否参加城乡居民基本医疗保险",
-        "pension_insured" => "是否参加城乡居民基本养老保险",
-        "dibao" => "是否享受低保",
-        "tekun" => "是否特困供养",
-        "member_phone" => "联系电话",
+        "kind" => "户类型",
+        "farmland_centimu" | "farmland" => "耕地面积（亩）",
+        "year" => "收入年度",
         "username" => "用户名",
         "display_name" => "姓名",
         "role" => "角色",

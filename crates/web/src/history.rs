@@ -30,54 +30,16 @@ pub struct EntryView {
     pub changes: Vec<Change>,
 }
 
-/// Field order of the roster layout (LAYOUT.md): changes are listed in the order a clerk knows.
-const ORDER: &[&str] = &[
-    "town",
-    "village",
-    "group",
-    "household_no",
-    "household_kind",
-    "kind",
-    "monitoring_category",
-    "size",
-    "phone",
-    "house_safe",
-    "water_safe",
-    "farmland_mu",
-    "farmland_centimu",
-    "income_year",
-    "year",
-    "wage_income",
-    "business_income",
-    "property_income",
-    "transfer_income",
-    "business_expense",
-    "net_income",
-    "net_income_per_capita",
-    "name",
-    "id_number",
-    "relation",
-    "sex",
-    "birth_date",
-    "ethnicity",
-    "education",
-    "schooling",
-    "health",
-    "disability_grade",
-    "labour",
-    "work_months",
-    "medical_insured",
-    "pension_insured",
-    "dibao",
-    "tekun",
-    "member_phone",
-];
-
+/// Changes are listed in the roster layout's order (LAYOUT.md), the order a clerk knows; aliases of
+/// older audit rows sort beside their field.
 fn rank(field: &str) -> usize {
-    ORDER
-        .iter()
-        .position(|f| *f == field)
-        .unwrap_or(ORDER.len())
+    let field = match field {
+        "kind" => "household_kind",
+        "farmland_centimu" => "farmland_mu",
+        "year" => "income_year",
+        f => f,
+    };
+    zhenxing_domain::layout::position(field).unwrap_or(usize::MAX)
 }
 
 /// Fields that are bookkeeping, not content.
