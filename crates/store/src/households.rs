@@ -12,7 +12,9 @@ use zhenxing_domain::household::{
     DisabilityGrade, Education, Health, Household, HouseholdKind, Labour, MonitoringCategory,
     Relation, Schooling, Sex, yes_no,
 };
-use zhenxing_domain::{CodeEnum, DivisionCode, IdNumber, IncomeRecord, Member, Yuan};
+use zhenxing_domain::{
+    CodeEnum, DivisionCode, DivisionLevel, IdNumber, IncomeRecord, Member, Yuan,
+};
 
 use crate::audit::{audit_insert, diff};
 use crate::sql::{Backend, SqlStore, now_text, scope_range};
@@ -278,13 +280,13 @@ pub(crate) fn member_args(m: &Member) -> Vec<Arg> {
 
 pub(crate) const MEMBER_INSERT_COLUMNS: &str = "household_id, position, name, id_number, id_base, relation, sex, birth_date, ethnicity, education, schooling, health, disability_grade, labour, work_months, medical_insured, pension_insured, dibao, tekun, phone, version, created_at, updated_at";
 
-/// The narrowest code range both the scope and the village filter allow, or None if they are disjoint.
-fn effective_range(actor: &Actor, filter: &HouseholdFilter) -> Option<(String, String)> {
+/// The narrowest division both the scope and the village filter allow, or None if they are disjoint.
+fn effective_scope<'a>(actor: &'a Actor, filter: &'a HouseholdFilter) -> Option<&'a DivisionCode> {
     match &filter.village {
-        Some(v) if actor.scope.contains(v) => Some(scope_range(v)),
-        Some(v) if v.contains(&actor.scope) => Some(scope_range(&actor.scope)),
+        Some(v) if actor.scope.contains(v) => Some(v),
+        Some(v) if v.contains(&actor.scope) => Some(&actor.scope),
         Some(_) => None,
-        None => Some(scope_range(&actor.scope)),
+        None => Some(&actor.scope),
     }
 }
 
@@ -295,12 +297,20 @@ fn like_escape(s: &str) -> String {
 }
 
 /// Appends the WHERE clause of the household list to `q` (which selects from `households h`).
-fn push_filter(q: &mut Query, lo: String, hi: String, filter: &HouseholdFilter) {
-    let p_lo = q.arg(Arg::Text(lo));
-    let p_hi = q.arg(Arg::Text(hi));
-    q.sql.push_str(&format!(
-        " WHERE h.village_code >= {p_lo} AND h.village_code < {p_hi}"
-    ));
+/// A single village is an equality, so the `(village_code, household_no)` index also gives the order
+/// and a page stops after its rows; a town or county is a code range.
+fn push_filter(q: &mut Query, scope: &DivisionCode, filter: &HouseholdFilter) {
+    if scope.level() == DivisionLevel::Village {
+        let p = q.arg(Arg::Text(scope.as_str().to_string()));
+        q.sql.push_str(&format!(" WHERE h.village_code = {p}"));
+    } else {
+        let (lo, hi) = scope_range(scope);
+        let p_lo = q.arg(Arg::Text(lo));
+        let p_hi = q.arg(Arg::Text(hi));
+        q.sql.push_str(&format!(
+            " WHERE h.village_code >= {p_lo} AND h.village_code < {p_hi}"
+        ));
+    }
     if let Some(g) = filter.group {
         let p = q.arg(Arg::Int(i64::from(g)));
         q.sql.push_str(&format!(" AND h.group_no = {p}"));
@@ -389,27 +399,29 @@ impl SqlStore {
             page: page_no,
             per_page,
         };
-        let Some((lo, hi)) = effective_range(actor, filter) else {
+        let Some(scope) = effective_scope(actor, filter) else {
             return Ok(empty);
         };
 
         let mut count = Query::new(self.backend, "SELECT COUNT(*) FROM households h");
-        push_filter(&mut count, lo.clone(), hi.clone(), filter);
+        push_filter(&mut count, scope, filter);
         let total: i64 = count.build().fetch_one(&self.pool).await?.try_get(0)?;
 
+        // The page is cut first; village names and latest incomes are joined to its rows only.
         let mut q = Query::new(
             self.backend,
-            "SELECT h.household_no, h.village_code, d.name AS village_name, h.group_no, h.kind, h.monitoring_category, h.head_name, h.head_id_number, h.size, \
-               i.year, i.wage_income + i.business_income + i.property_income + i.transfer_income - i.business_expense AS net \
-             FROM households h JOIN divisions d ON d.code = h.village_code \
-             LEFT JOIN incomes i ON i.household_id = h.id AND i.year = (SELECT MAX(year) FROM incomes WHERE household_id = h.id)",
+            "SELECT h.id, h.household_no, h.village_code, h.group_no, h.kind, h.monitoring_category, h.head_name, h.head_id_number, h.size FROM households h",
         );
-        push_filter(&mut q, lo, hi, filter);
+        push_filter(&mut q, scope, filter);
         let limit = q.arg(Arg::Int(i64::from(per_page)));
         let offset = q.arg(Arg::Int(i64::from(page_no - 1) * i64::from(per_page)));
-        q.sql.push_str(&format!(
-            " ORDER BY h.household_no LIMIT {limit} OFFSET {offset}"
-        ));
+        q.sql = format!(
+            "SELECT p.*, d.name AS village_name, i.year, i.wage_income + i.business_income + i.property_income + i.transfer_income - i.business_expense AS net \
+             FROM ({} ORDER BY h.household_no LIMIT {limit} OFFSET {offset}) p JOIN divisions d ON d.code = p.village_code \
+             LEFT JOIN incomes i ON i.household_id = p.id AND i.year = (SELECT MAX(year) FROM incomes WHERE household_id = p.id) \
+             ORDER BY p.household_no",
+            q.sql
+        );
         let rows = q.build().fetch_all(&self.pool).await?;
         let items = rows
             .iter()
@@ -538,7 +550,7 @@ impl SqlStore {
         actor: &Actor,
         filter: &HouseholdFilter,
     ) -> Result<Vec<HouseholdDetail>> {
-        let Some((lo, hi)) = effective_range(actor, filter) else {
+        let Some(scope) = effective_scope(actor, filter) else {
             return Ok(Vec::new());
         };
         let mut q = Query::new(
@@ -547,7 +559,7 @@ impl SqlStore {
                 "SELECT {HOUSEHOLD_COLUMNS} FROM households h JOIN divisions d ON d.code = h.village_code"
             ),
         );
-        push_filter(&mut q, lo, hi, filter);
+        push_filter(&mut q, scope, filter);
         q.sql.push_str(" ORDER BY h.household_no");
         let rows = q.build().fetch_all(&self.pool).await?;
         self.details_by_rows(rows).await

@@ -1,0 +1,197 @@
+//! The CLI contract of DESIGN.md, run as a user runs it: the real binary on a fresh SQLite file.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn zhenxing(dir: &Path, args: &[&str]) -> Output {
+    zhenxing_with_input(dir, args, b"")
+}
+
+fn zhenxing_with_input(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zhenxing"))
+        .args(args)
+        .env(
+            "ZHENXING_DB",
+            format!("sqlite://{}", dir.join("z.db").display()),
+        )
+        .env("RUST_LOG", "warn")
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn a_roster_imports_reimports_as_a_no_op_and_exports_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let made = zhenxing(d, &["demo", "--persons", "600", "--roster", "roster.xlsx"]);
+    assert!(made.status.success(), "{}", text(&made));
+
+    let first = zhenxing(d, &["import", "households", "roster.xlsx"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    let out = text(&first);
+    assert!(out.contains("已导入") && out.contains("/ 600 人"), "{out}");
+
+    let again = zhenxing(d, &["import", "households", "roster.xlsx"]);
+    let out = text(&again);
+    assert!(out.contains("新增 0 户，更新 0 户"), "{out}");
+
+    let export = zhenxing(
+        d,
+        &["export", "households", "--out", "full.xlsx", "--unmasked"],
+    );
+    assert!(export.status.success(), "{}", text(&export));
+    let back = zhenxing(d, &["import", "households", "full.xlsx"]);
+    let out = text(&back);
+    assert!(
+        out.contains("新增 0 户，更新 0 户") && out.contains("成员新增 0、更新 0、移除 0"),
+        "export → import must change nothing: {out}"
+    );
+
+    // The default export is masked: importing it back is refused with exit code 3 and nothing changes.
+    let masked = zhenxing(
+        d,
+        &[
+            "export",
+            "households",
+            "--out",
+            "masked.xlsx",
+            "--division",
+            "500110120204",
+        ],
+    );
+    assert!(masked.status.success(), "{}", text(&masked));
+    let refused = zhenxing(
+        d,
+        &[
+            "import",
+            "households",
+            "masked.xlsx",
+            "--errors",
+            "errors.xlsx",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused));
+    assert!(text(&refused).contains("未导入任何数据"));
+    assert!(d.join("errors.xlsx").exists());
+}
+
+#[test]
+fn partial_imports_only_the_valid_households() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let csv = "乡（镇）,行政村,户编号,户类型,姓名,证件号码,与户主关系\n\
+               扶欢镇,青岩村,QY-1,一般农户,张三,11010519491231002X,户主\n\
+               扶欢镇,青岩村,QY-2,一般农户,李四,110105194912310021,户主\n";
+    std::fs::write(d.join("r.csv"), csv).expect("write csv");
+
+    let all_or_nothing = zhenxing(d, &["import", "households", "r.csv"]);
+    assert_eq!(all_or_nothing.status.code(), Some(3));
+    let out = text(&all_or_nothing);
+    assert!(
+        out.contains("第3行【证件号码】身份证号码校验位错误，应为 X"),
+        "{out}"
+    );
+
+    let partial = zhenxing(d, &["import", "households", "r.csv", "--partial"]);
+    assert_eq!(
+        partial.status.code(),
+        Some(3),
+        "some households were still rejected"
+    );
+    let out = text(&partial);
+    assert!(
+        out.contains("已导入 1 户 / 1 人") && out.contains("另有 1 户因错误被拒绝"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_user_is_added_with_the_password_from_stdin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let add = [
+        "user",
+        "add",
+        "zhang",
+        "--role",
+        "village_cadre",
+        "--division",
+        "500110120204",
+    ];
+    let out = zhenxing_with_input(d, &add, b"a-long-password\n");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("已创建用户 zhang（村干部）"));
+    assert!(
+        !text(&out).contains("a-long-password"),
+        "the password is never echoed"
+    );
+
+    let again = zhenxing_with_input(
+        d,
+        &[
+            "user",
+            "add",
+            "zhang",
+            "--role",
+            "村干部",
+            "--division",
+            "500110120204",
+        ],
+        b"another-password",
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "a duplicate user fails: {}",
+        text(&again)
+    );
+    assert!(text(&again).contains("已存在"));
+    let short = zhenxing_with_input(
+        d,
+        &[
+            "user",
+            "add",
+            "li",
+            "--role",
+            "village_cadre",
+            "--division",
+            "500110120204",
+        ],
+        b"short",
+    );
+    assert_eq!(short.status.code(), Some(2));
+    let bad_role = zhenxing_with_input(
+        d,
+        &[
+            "user",
+            "add",
+            "li",
+            "--role",
+            "boss",
+            "--division",
+            "500110120204",
+        ],
+        b"a-long-password",
+    );
+    assert_eq!(bad_role.status.code(), Some(2));
+}
