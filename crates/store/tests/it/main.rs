@@ -143,6 +143,15 @@ fn sample() -> Vec<Household> {
 
 fn no_progress(_: u64) {}
 
+/// How many households the list reports for `filter` (its total, not just the page).
+async fn total(store: &SqlStore, actor: &Actor, filter: &HouseholdFilter) -> u64 {
+    store
+        .household_list(actor, filter, PageRequest::default())
+        .await
+        .expect("list")
+        .total
+}
+
 #[tokio::test]
 async fn a_fresh_database_holds_the_township_and_its_villages() {
     for (store, _dir) in stores().await {
@@ -270,14 +279,7 @@ async fn a_cadre_sees_only_her_village() {
             village: Some(code(CHONGEN)),
             ..Default::default()
         };
-        assert_eq!(
-            store
-                .household_list(&qy, &asked_for_other, PageRequest::default())
-                .await
-                .expect("list")
-                .total,
-            0
-        );
+        assert_eq!(total(&store, &qy, &asked_for_other).await, 0);
         assert!(
             store
                 .households_export(&qy, &HouseholdFilter::default())
@@ -358,14 +360,7 @@ async fn filters_and_pagination_count_what_they_show() {
             kind: Some(HouseholdKind::Monitored),
             ..Default::default()
         };
-        assert_eq!(
-            store
-                .household_list(&town(), &monitored, PageRequest::default())
-                .await
-                .expect("list")
-                .total,
-            1
-        );
+        assert_eq!(total(&store, &town(), &monitored).await, 1);
         let by_name = HouseholdFilter {
             text: Some("铁柱".into()),
             ..Default::default()
@@ -387,26 +382,12 @@ async fn filters_and_pagination_count_what_they_show() {
             id_number: Some(head_id.clone()),
             ..Default::default()
         };
-        assert_eq!(
-            store
-                .household_list(&town(), &by_id, PageRequest::default())
-                .await
-                .expect("list")
-                .total,
-            1
-        );
+        assert_eq!(total(&store, &town(), &by_id).await, 1);
         let by_suffix = HouseholdFilter {
             id_number: Some(head_id[14..].to_string()),
             ..Default::default()
         };
-        assert_eq!(
-            store
-                .household_list(&town(), &by_suffix, PageRequest::default())
-                .await
-                .expect("list")
-                .total,
-            1
-        );
+        assert_eq!(total(&store, &town(), &by_suffix).await, 1);
         let row = &found.items[0];
         assert_eq!(
             row.latest_net_income_per_capita,
@@ -416,14 +397,7 @@ async fn filters_and_pagination_count_what_they_show() {
             text: Some("%".into()),
             ..Default::default()
         };
-        assert_eq!(
-            store
-                .household_list(&town(), &wild, PageRequest::default())
-                .await
-                .expect("list")
-                .total,
-            0
-        );
+        assert_eq!(total(&store, &town(), &wild).await, 0);
     }
 }
 
