@@ -470,10 +470,13 @@ impl Client {
 
     /// POST a form exactly as given (no token added).
     pub async fn post_form_raw(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let resp = self
-            .http
-            .post(self.url(path))
-            .form(fields)
+        self.send_post(path, self.http.post(self.url(path)).form(fields))
+            .await
+    }
+
+    /// Sends a POST and keeps the CSRF token of the HTML page it answers with.
+    async fn send_post(&self, path: &str, request: reqwest::RequestBuilder) -> Page {
+        let resp = request
             .send()
             .await
             .unwrap_or_else(|e| panic!("POST {path}: {e}"));
@@ -502,18 +505,8 @@ impl Client {
             file_field.to_string(),
             reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
         );
-        let resp = self
-            .http
-            .post(self.url(path))
-            .multipart(form)
-            .send()
+        self.send_post(path, self.http.post(self.url(path)).multipart(form))
             .await
-            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
-        let page = read(resp).await;
-        if page.content_type.starts_with("text/html") {
-            self.remember(csrf_from_html(&page.text));
-        }
-        page
     }
 
     /// Logs in through the login form; returns the response to the POST (303 on success).
