@@ -170,6 +170,14 @@ impl Assembler<'_> {
                 return None;
             }
         };
+        if id.is_placeholder() {
+            self.warn(
+                n,
+                Field::IdNumber.header(),
+                "证件号码为无证件人员的占位号码（999999开头），已导入，请尽快补录真实证件号码"
+                    .to_string(),
+            );
+        }
         if let Some(key) = id_key(id.base()) {
             match self.ids.entry(key) {
                 Entry::Vacant(v) => {

@@ -165,7 +165,22 @@ fn placeholder_ids_need_sex_and_birth_date_given() {
     let rows = with(rows, 1, "性别", s("女"));
     let rows = with(rows, 1, "出生日期", s("1983-04-05"));
     let roster = read_rows(&rows);
-    assert_clean(&roster);
+    // Imported, with a warning that asks for the real number.
+    assert!(!roster.has_errors());
+    let warnings: Vec<_> = roster
+        .findings
+        .iter()
+        .map(|f| (f.row, f.severity, f.column.as_deref(), f.message.as_str()))
+        .collect();
+    assert_eq!(
+        warnings,
+        [(
+            3,
+            Severity::Warning,
+            Some("证件号码"),
+            "证件号码为无证件人员的占位号码（999999开头），已导入，请尽快补录真实证件号码"
+        )]
+    );
     let m = &roster.households[0].household.members[1];
     assert!(m.id_number.is_placeholder());
     assert_eq!((m.sex, m.birth_date), (Sex::Female, date!(1983 - 04 - 05)));
