@@ -197,15 +197,14 @@ fn validate18(t: &str, today: Date) -> Result<String, IdNumberError> {
 
 fn birth_date_of(id18: &str, today: Date) -> Result<Date, IdNumberError> {
     let ymd = &id18[6..14];
-    let shown = format!("{}-{}-{}", &ymd[..4], &ymd[4..6], &ymd[6..]);
-    let d = parse_ymd(ymd).ok_or_else(|| IdNumberError::ImpossibleDate(shown.clone()))?;
-    if d.year() < 1880 {
-        return Err(IdNumberError::ImpossibleDate(shown));
+    // The date as the message shows it, built only when there is something to say (hot path).
+    let shown = || format!("{}-{}-{}", &ymd[..4], &ymd[4..6], &ymd[6..]);
+    match parse_ymd(ymd) {
+        Some(d) if d.year() < 1880 => Err(IdNumberError::ImpossibleDate(shown())),
+        Some(d) if d > today => Err(IdNumberError::FutureBirth(shown())),
+        Some(d) => Ok(d),
+        None => Err(IdNumberError::ImpossibleDate(shown())),
     }
-    if d > today {
-        return Err(IdNumberError::FutureBirth(shown));
-    }
-    Ok(d)
 }
 
 /// `YYYYMMDD` → a real calendar date.
