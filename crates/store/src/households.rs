@@ -60,6 +60,17 @@ impl Query {
         }
     }
 
+    /// Appends one `(…)` row to a multi-row `VALUES` list (the SQL so far ends with `VALUES `).
+    pub fn push_row(&mut self, args: impl IntoIterator<Item = Arg>) {
+        let placeholders: Vec<String> = args.into_iter().map(|a| self.arg(a)).collect();
+        if !self.sql.ends_with("VALUES ") {
+            self.sql.push_str(", ");
+        }
+        self.sql.push('(');
+        self.sql.push_str(&placeholders.join(", "));
+        self.sql.push(')');
+    }
+
     pub fn build(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
         let mut q = sqlx::query(&self.sql);
         for a in &self.args {

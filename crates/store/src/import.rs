@@ -116,7 +116,7 @@ async fn insert_households(
         backend,
         "INSERT INTO households (household_no, village_code, group_no, kind, monitoring_category, phone, house_safe, water_safe, farmland_centimu, size, head_name, head_id_number, version, created_at, updated_at) VALUES ",
     );
-    for (i, h) in new.iter().enumerate() {
+    for h in new {
         let head = h.head();
         let values = [
             Arg::Text(h.household_no.clone()),
@@ -132,15 +132,7 @@ async fn insert_households(
             Arg::OptText(head.map(|m| m.name.clone())),
             Arg::OptText(head.map(|m| m.id_number.as_stored())),
         ];
-        let mut ps: Vec<String> = values.into_iter().map(|a| q.arg(a)).collect();
-        ps.push("1".into());
-        ps.push(q.arg(Arg::Text(now.clone())));
-        ps.push(q.arg(Arg::Text(now.clone())));
-        q.sql.push_str(&format!(
-            "{}({})",
-            if i > 0 { ", " } else { "" },
-            ps.join(", ")
-        ));
+        q.push_row(values.into_iter().chain(new_row_stamp(&now)));
     }
     q.sql.push_str(" RETURNING id, household_no");
     let mut ids = HashMap::with_capacity(new.len());
@@ -166,30 +158,30 @@ async fn insert_households(
     for batch in members.chunks(max_params / MEMBER_INSERT_WIDTH) {
         insert_members(tx, backend, batch, &now).await?;
     }
-    for batch in incomes.chunks(max_params / 9) {
+    for batch in incomes.chunks(max_params / 10) {
         insert_incomes(tx, backend, batch, &now).await?;
     }
     let audits: Vec<(&str, Value)> = new
         .iter()
         .map(|h| (h.household_no.as_str(), created_view(h)))
         .collect();
-    for batch in audits.chunks(max_params / 6) {
+    for batch in audits.chunks(max_params / 9) {
         let mut q = Query::new(
             backend,
             "INSERT INTO audit_log (at, actor, actor_id, action, entity, entity_key, household_no, before_json, after_json) VALUES ",
         );
-        for (i, (no, view)) in batch.iter().enumerate() {
-            let ps = [
+        for (no, view) in batch {
+            q.push_row([
                 Arg::Text(now.clone()),
                 Arg::Text(actor.username.clone()),
                 Arg::OptInt(actor.user_id),
+                Arg::Text("import_create".into()),
+                Arg::Text("household".into()),
                 Arg::Text((*no).to_string()),
                 Arg::Text((*no).to_string()),
+                Arg::OptText(None),
                 Arg::Text(view.to_string()),
-            ]
-            .map(|a| q.arg(a));
-            let [at, who, who_id, key, no, after] = ps;
-            q.sql.push_str(&format!("{}({at}, {who}, {who_id}, 'import_create', 'household', {key}, {no}, NULL, {after})", if i > 0 { ", " } else { "" }));
+            ]);
         }
         q.build().execute(&mut **tx).await?;
     }
@@ -209,17 +201,13 @@ async fn insert_members(
         backend,
         &format!("INSERT INTO members ({MEMBER_INSERT_COLUMNS}) VALUES "),
     );
-    for (i, (hid, pos, m)) in batch.iter().enumerate() {
-        let mut ps = vec![q.arg(Arg::Int(*hid)), q.arg(Arg::Int(*pos as i64))];
-        ps.extend(member_args(m).into_iter().map(|a| q.arg(a)));
-        ps.push("1".into());
-        ps.push(q.arg(Arg::Text(now.to_string())));
-        ps.push(q.arg(Arg::Text(now.to_string())));
-        q.sql.push_str(&format!(
-            "{}({})",
-            if i > 0 { ", " } else { "" },
-            ps.join(", ")
-        ));
+    for (hid, pos, m) in batch {
+        let key = [Arg::Int(*hid), Arg::Int(*pos as i64)];
+        q.push_row(
+            key.into_iter()
+                .chain(member_args(m))
+                .chain(new_row_stamp(now)),
+        );
     }
     q.build()
         .execute(&mut **tx)
@@ -241,8 +229,8 @@ async fn insert_incomes(
         backend,
         "INSERT INTO incomes (household_id, year, wage_income, business_income, property_income, transfer_income, business_expense, version, created_at, updated_at) VALUES ",
     );
-    for (i, (hid, r)) in batch.iter().enumerate() {
-        let mut ps: Vec<String> = [
+    for (hid, r) in batch {
+        let values = [
             Arg::Int(*hid),
             Arg::Int(i64::from(r.year)),
             Arg::Int(r.wage_income.fen()),
@@ -250,21 +238,20 @@ async fn insert_incomes(
             Arg::Int(r.property_income.fen()),
             Arg::Int(r.transfer_income.fen()),
             Arg::Int(r.business_expense.fen()),
-        ]
-        .into_iter()
-        .map(|a| q.arg(a))
-        .collect();
-        ps.push("1".into());
-        ps.push(q.arg(Arg::Text(now.to_string())));
-        ps.push(q.arg(Arg::Text(now.to_string())));
-        q.sql.push_str(&format!(
-            "{}({})",
-            if i > 0 { ", " } else { "" },
-            ps.join(", ")
-        ));
+        ];
+        q.push_row(values.into_iter().chain(new_row_stamp(now)));
     }
     q.build().execute(&mut **tx).await?;
     Ok(())
+}
+
+/// `version, created_at, updated_at` of a freshly inserted row.
+fn new_row_stamp(now: &str) -> [Arg; 3] {
+    [
+        Arg::Int(1),
+        Arg::Text(now.to_string()),
+        Arg::Text(now.to_string()),
+    ]
 }
 
 /// A member's ID already held elsewhere surfaces as a conflict the user can act on.
