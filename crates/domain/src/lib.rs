@@ -3,13 +3,18 @@
 //! This crate does no IO (Architecture Invariant, checked in CI): no database, no HTTP, no files.
 //! Every value here is parsed once (`parse`) and valid from then on.
 
+pub mod assistance;
+pub mod case;
 pub mod codes;
 pub mod division;
+pub mod elimination;
 pub mod household;
 pub mod id_number;
 pub mod income;
 pub mod layout;
 pub mod money;
+pub mod policy;
+pub mod risk;
 pub mod role;
 
 pub use codes::CodeEnum;
@@ -18,4 +23,5 @@ pub use household::{Household, Member};
 pub use id_number::{IdKind, IdNumber, IdNumberError};
 pub use income::{IncomeError, IncomeRecord};
 pub use money::{Yuan, YuanError};
+pub use policy::{Policy, PolicyKey, PolicyValue, Rules};
 pub use role::Role;

@@ -1,0 +1,349 @@
+//! Policy numbers as data (POLICY.md §1–§5): every line, deadline and minimum is a value keyed by
+//! region and effective year. The most specific region wins; within it, the latest year not after the
+//! year asked for. The built-in defaults are national (region `None`) and marked as defaults so the
+//! screens can say so until an administrator enters the province's own numbers.
+
+use time::{Date, Month};
+
+use crate::codes::CodeEnum;
+use crate::division::DivisionCode;
+use crate::money::Yuan;
+
+crate::code_enum!(
+    /// The policy parameters of the monitoring mechanism.
+    PolicyKey, "政策参数" {
+        MonitoringLine = ("monitoring_line", "防止返贫监测范围（人均纯收入）"),
+        NoticeDays = ("notice_days", "公示天数"),
+        IdentificationDays = ("identification_days", "识别办结时限"),
+        HomeVisitDays = ("home_visit_days", "入户核实时限"),
+        MeasureMonths = ("measure_months", "落实帮扶措施时限"),
+        EliminationMonitoredMonths = ("elimination_monitored_months", "风险消除前最短监测期"),
+        EliminationStableMonths = ("elimination_stable_months", "风险消除前收入稳定期"),
+    }
+);
+
+/// How a value is written and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyUnit {
+    /// Stored in fen, shown in yuan.
+    Yuan,
+    Days,
+    Months,
+}
+
+impl PolicyKey {
+    pub fn unit(self) -> PolicyUnit {
+        match self {
+            PolicyKey::MonitoringLine => PolicyUnit::Yuan,
+            PolicyKey::NoticeDays | PolicyKey::IdentificationDays | PolicyKey::HomeVisitDays => {
+                PolicyUnit::Days
+            }
+            PolicyKey::MeasureMonths
+            | PolicyKey::EliminationMonitoredMonths
+            | PolicyKey::EliminationStableMonths => PolicyUnit::Months,
+        }
+    }
+
+    /// Where the rule comes from, shown next to the value.
+    pub fn basis(self) -> &'static str {
+        match self {
+            PolicyKey::MonitoringLine => {
+                "省级每年确定；默认 7,000 元为占位值（POLICY.md §1），请按本省文件修改"
+            }
+            PolicyKey::NoticeDays => "村内公示不少于5天（POLICY.md §2）",
+            PolicyKey::IdentificationDays => "从发现线索到县级审定不超过15天（POLICY.md §2）",
+            PolicyKey::HomeVisitDays => "地方做法：3天内入户核实（POLICY.md §2，待确认）",
+            PolicyKey::MeasureMonths => "纳入监测后1个月内落实帮扶措施（POLICY.md §2）",
+            PolicyKey::EliminationMonitoredMonths => {
+                "纳入监测满6个月方可标注风险消除（POLICY.md §5）"
+            }
+            PolicyKey::EliminationStableMonths => "收入持续稳定6个月以上（POLICY.md §5）",
+        }
+    }
+
+    /// Allowed range of a value in its stored unit (fen for money), with the reason for the bounds.
+    fn bounds(self) -> (i64, i64) {
+        match self {
+            PolicyKey::MonitoringLine => {
+                (Yuan::from_yuan(1_000).fen(), Yuan::from_yuan(100_000).fen())
+            }
+            // The notice is "at least 5 days" by national rule: a region may lengthen it, not shorten it.
+            PolicyKey::NoticeDays => (5, 30),
+            PolicyKey::IdentificationDays => (5, 60),
+            PolicyKey::HomeVisitDays => (1, 15),
+            PolicyKey::MeasureMonths => (1, 12),
+            PolicyKey::EliminationMonitoredMonths | PolicyKey::EliminationStableMonths => (6, 36),
+        }
+    }
+
+    /// Shows a stored value: `7,000.00 元`, `5 天`, `6 个月`.
+    pub fn format_value(self, value: i64) -> String {
+        match self.unit() {
+            PolicyUnit::Yuan => Yuan::from_fen(value).to_string(),
+            PolicyUnit::Days => format!("{value} 天"),
+            PolicyUnit::Months => format!("{value} 个月"),
+        }
+    }
+
+    /// The value as typed in a form (yuan for money), without the unit.
+    pub fn input_value(self, value: i64) -> String {
+        match self.unit() {
+            PolicyUnit::Yuan => Yuan::from_fen(value).plain(),
+            PolicyUnit::Days | PolicyUnit::Months => value.to_string(),
+        }
+    }
+
+    /// Parses and range-checks a typed value, with a Chinese reason when it is refused.
+    pub fn parse_value(self, text: &str) -> Result<i64, String> {
+        let t = text.trim();
+        let value = match self.unit() {
+            PolicyUnit::Yuan => Yuan::parse(t).map_err(|e| e.to_string())?.fen(),
+            PolicyUnit::Days | PolicyUnit::Months => {
+                t.parse::<i64>().map_err(|_| format!("“{t}”不是整数"))?
+            }
+        };
+        let (lo, hi) = self.bounds();
+        if value < lo || value > hi {
+            let why = match self {
+                PolicyKey::NoticeDays => "（公示期不得少于5天）",
+                PolicyKey::EliminationMonitoredMonths | PolicyKey::EliminationStableMonths => {
+                    "（国家规定不少于6个月）"
+                }
+                _ => "",
+            };
+            return Err(format!(
+                "{}应在 {} 至 {} 之间{why}",
+                self.label(),
+                self.format_value(lo),
+                self.format_value(hi)
+            ));
+        }
+        Ok(value)
+    }
+}
+
+/// One value of the policy table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PolicyValue {
+    pub key: PolicyKey,
+    /// `None`: national default, applies wherever no region has its own value.
+    pub region: Option<DivisionCode>,
+    /// Effective from 1 January of this year until a later year's value.
+    pub year: i32,
+    pub value: i64,
+    /// Shipped default, not yet confirmed by an administrator.
+    pub is_default: bool,
+}
+
+/// First year of the transition period: defaults take effect from it.
+pub const TRANSITION_START_YEAR: i32 = 2021;
+
+/// The documented defaults (POLICY.md): national, effective from 2021, marked as defaults.
+pub fn defaults() -> Vec<PolicyValue> {
+    let v = |key, value| PolicyValue {
+        key,
+        region: None,
+        year: TRANSITION_START_YEAR,
+        value,
+        is_default: true,
+    };
+    vec![
+        v(PolicyKey::MonitoringLine, Yuan::from_yuan(7_000).fen()),
+        v(PolicyKey::NoticeDays, 5),
+        v(PolicyKey::IdentificationDays, 15),
+        v(PolicyKey::HomeVisitDays, 3),
+        v(PolicyKey::MeasureMonths, 1),
+        v(PolicyKey::EliminationMonitoredMonths, 6),
+        v(PolicyKey::EliminationStableMonths, 6),
+    ]
+}
+
+/// The whole policy table of a deployment, resolved per division and year.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    values: Vec<PolicyValue>,
+}
+
+impl Policy {
+    pub fn new(values: Vec<PolicyValue>) -> Self {
+        Policy { values }
+    }
+
+    /// Only the built-in defaults.
+    pub fn defaults() -> Self {
+        Policy::new(defaults())
+    }
+
+    pub fn values(&self) -> &[PolicyValue] {
+        &self.values
+    }
+
+    /// The value in force for `division` in `year`: the most specific region that has a value
+    /// effective by then, the latest such year within it; the built-in default when the table has none.
+    pub fn resolve(&self, key: PolicyKey, division: &DivisionCode, year: i32) -> PolicyValue {
+        let applies = |v: &&PolicyValue| {
+            v.key == key && v.year <= year && v.region.as_ref().is_none_or(|r| r.contains(division))
+        };
+        let specificity = |v: &PolicyValue| v.region.as_ref().map_or(0, |r| r.as_str().len());
+        self.values
+            .iter()
+            .filter(applies)
+            .max_by_key(|v| (specificity(v), v.year))
+            .cloned()
+            .or_else(|| defaults().into_iter().find(|d| d.key == key))
+            .unwrap_or(PolicyValue {
+                key,
+                region: None,
+                year,
+                value: 0,
+                is_default: true,
+            })
+    }
+
+    pub fn value(&self, key: PolicyKey, division: &DivisionCode, year: i32) -> i64 {
+        self.resolve(key, division, year).value
+    }
+
+    pub fn monitoring_line(&self, division: &DivisionCode, year: i32) -> Yuan {
+        Yuan::from_fen(self.value(PolicyKey::MonitoringLine, division, year))
+    }
+
+    /// The deadlines and minimums in force on `on` for a household of `division`.
+    pub fn rules(&self, division: &DivisionCode, on: Date) -> Rules {
+        Rules::from_lookup(|k| self.value(k, division, on.year()))
+    }
+}
+
+impl Rules {
+    fn from_lookup(value: impl Fn(PolicyKey) -> i64) -> Rules {
+        let n = |k| u32::try_from(value(k)).unwrap_or(0);
+        Rules {
+            monitoring_line: Yuan::from_fen(value(PolicyKey::MonitoringLine)),
+            notice_days: n(PolicyKey::NoticeDays),
+            identification_days: n(PolicyKey::IdentificationDays),
+            home_visit_days: n(PolicyKey::HomeVisitDays),
+            measure_months: n(PolicyKey::MeasureMonths),
+            elimination_monitored_months: n(PolicyKey::EliminationMonitoredMonths),
+            elimination_stable_months: n(PolicyKey::EliminationStableMonths),
+        }
+    }
+}
+
+/// The numbers one decision needs, resolved from the [`Policy`] for a division and date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    pub monitoring_line: Yuan,
+    pub notice_days: u32,
+    pub identification_days: u32,
+    pub home_visit_days: u32,
+    pub measure_months: u32,
+    pub elimination_monitored_months: u32,
+    pub elimination_stable_months: u32,
+}
+
+impl Default for Rules {
+    /// The documented defaults, for tests and for a deployment with an empty table.
+    fn default() -> Self {
+        let table = defaults();
+        Rules::from_lookup(|k| table.iter().find(|d| d.key == k).map_or(0, |d| d.value))
+    }
+}
+
+/// `date` plus `days` calendar days (saturating at the calendar's end).
+pub fn add_days(date: Date, days: u32) -> Date {
+    date.checked_add(time::Duration::days(i64::from(days)))
+        .unwrap_or(Date::MAX)
+}
+
+/// `date` plus `months` calendar months; the day is clamped to the month's end (31 Aug + 6 = 28/29 Feb).
+pub fn add_months(date: Date, months: u32) -> Date {
+    let total = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months as i32;
+    let year = total.div_euclid(12);
+    let month = Month::try_from((total.rem_euclid(12) + 1) as u8).unwrap_or(Month::December);
+    (28..=date.day().max(28))
+        .rev()
+        .find_map(|day| Date::from_calendar_date(year, month, date.day().min(day)).ok())
+        .unwrap_or(Date::MAX)
+}
+
+/// `2026年10月`.
+pub fn month_label(date: Date) -> String {
+    format!("{}年{}月", date.year(), u8::from(date.month()))
+}
+
+/// `202610`, the national export's 识别监测时间.
+pub fn year_month(date: Date) -> String {
+    format!("{}{:02}", date.year(), u8::from(date.month()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn code(s: &str) -> DivisionCode {
+        DivisionCode::parse(s).expect("code")
+    }
+
+    #[test]
+    fn most_specific_region_then_latest_year_wins() {
+        let mut values = defaults();
+        let line = |region: Option<&str>, year, yuan| PolicyValue {
+            key: PolicyKey::MonitoringLine,
+            region: region.map(code),
+            year,
+            value: Yuan::from_yuan(yuan).fen(),
+            is_default: false,
+        };
+        values.push(line(Some("500110"), 2024, 7_300));
+        values.push(line(Some("500110"), 2026, 7_900));
+        values.push(line(Some("500110120"), 2025, 7_600));
+        values.push(line(None, 2026, 8_000));
+        let p = Policy::new(values);
+        let town = code("500110120201");
+        let other_town = code("500110121001");
+        assert_eq!(p.monitoring_line(&town, 2023), Yuan::from_yuan(7_000));
+        assert_eq!(p.monitoring_line(&town, 2024), Yuan::from_yuan(7_300));
+        // The town's own 2025 value beats the county's later 2026 value.
+        assert_eq!(p.monitoring_line(&town, 2026), Yuan::from_yuan(7_600));
+        assert_eq!(p.monitoring_line(&other_town, 2026), Yuan::from_yuan(7_900));
+        assert_eq!(
+            p.monitoring_line(&code("510100"), 2026),
+            Yuan::from_yuan(8_000)
+        );
+        assert!(p.resolve(PolicyKey::NoticeDays, &town, 2026).is_default);
+    }
+
+    #[test]
+    fn empty_table_falls_back_to_documented_defaults() {
+        let r = Policy::default().rules(&code("500110120201"), date!(2026 - 10 - 08));
+        assert_eq!(r.notice_days, 5);
+        assert_eq!(r.identification_days, 15);
+        assert_eq!(r.monitoring_line, Yuan::from_yuan(7_000));
+        assert_eq!(r, Rules::default());
+    }
+
+    #[test]
+    fn values_are_range_checked_in_chinese() {
+        assert_eq!(PolicyKey::NoticeDays.parse_value("7"), Ok(7));
+        let err = PolicyKey::NoticeDays
+            .parse_value("4")
+            .expect_err("too short");
+        assert!(err.contains("不得少于5天"), "{err}");
+        assert_eq!(PolicyKey::MonitoringLine.parse_value("7,500"), Ok(750_000));
+        assert!(PolicyKey::MonitoringLine.parse_value("abc").is_err());
+        assert!(PolicyKey::EliminationStableMonths.parse_value("5").is_err());
+    }
+
+    #[test]
+    fn months_are_added_on_the_calendar() {
+        assert_eq!(add_months(date!(2026 - 03 - 15), 6), date!(2026 - 09 - 15));
+        assert_eq!(add_months(date!(2025 - 08 - 31), 6), date!(2026 - 02 - 28));
+        assert_eq!(add_months(date!(2023 - 08 - 31), 6), date!(2024 - 02 - 29));
+        assert_eq!(add_months(date!(2026 - 11 - 30), 1), date!(2026 - 12 - 30));
+        assert_eq!(add_months(date!(2026 - 12 - 31), 2), date!(2027 - 02 - 28));
+        assert_eq!(add_days(date!(2026 - 10 - 08), 5), date!(2026 - 10 - 13));
+        assert_eq!(year_month(date!(2026 - 10 - 08)), "202610");
+        assert_eq!(month_label(date!(2026 - 10 - 08)), "2026年10月");
+    }
+}
