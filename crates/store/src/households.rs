@@ -89,17 +89,17 @@ pub(crate) const HOUSEHOLD_COLUMNS: &str = "h.id, h.household_no, h.village_code
 pub(crate) const MEMBER_COLUMNS: &str = "id, household_id, name, id_number, relation, sex, birth_date, ethnicity, education, schooling, health, disability_grade, labour, work_months, medical_insured, pension_insured, dibao, tekun, phone, version";
 pub(crate) const INCOME_COLUMNS: &str = "household_id, year, wage_income, business_income, property_income, transfer_income, business_expense";
 
-fn corrupt(what: &str, value: &str) -> StoreError {
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt(format!("{what}: {value}"))
 }
 
-fn code<T: CodeEnum>(row: &AnyRow, col: &str) -> Result<Option<T>> {
+pub(crate) fn code<T: CodeEnum>(row: &AnyRow, col: &str) -> Result<Option<T>> {
     let v: Option<String> = row.try_get(col)?;
     v.map(|s| T::from_code(&s).ok_or_else(|| corrupt(col, &s)))
         .transpose()
 }
 
-fn req_code<T: CodeEnum>(row: &AnyRow, col: &str) -> Result<T> {
+pub(crate) fn req_code<T: CodeEnum>(row: &AnyRow, col: &str) -> Result<T> {
     code(row, col)?.ok_or_else(|| corrupt(col, "NULL"))
 }
 
@@ -115,7 +115,7 @@ pub(crate) fn date_text(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 
-fn parse_date(s: &str) -> Option<Date> {
+pub(crate) fn parse_date(s: &str) -> Option<Date> {
     zhenxing_domain::id_number::parse_ymd(&s.replace('-', ""))
 }
 
@@ -301,7 +301,7 @@ fn effective_scope<'a>(actor: &'a Actor, filter: &'a HouseholdFilter) -> Option<
     }
 }
 
-fn like_escape(s: &str) -> String {
+pub(crate) fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

@@ -7,16 +7,23 @@
 mod audit;
 mod households;
 mod import;
+mod monitoring;
 mod sql;
 mod users;
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use time::Date;
 use time::OffsetDateTime;
+use zhenxing_domain::assistance::Measure;
+use zhenxing_domain::case::{Action, ActionKind, Case, CaseKind, CaseState, EliminationMode};
+use zhenxing_domain::elimination::IncomeCheck;
 use zhenxing_domain::household::{Household, HouseholdKind, MonitoringCategory};
-use zhenxing_domain::{DivisionCode, DivisionLevel, Member, Role, Yuan};
+use zhenxing_domain::risk::RiskType;
+use zhenxing_domain::{DivisionCode, DivisionLevel, Member, PolicyValue, Role, Yuan};
 
+pub use monitoring::MONITORING_AUDIT_FIELDS;
 pub use sql::{Backend, SqlStore};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -216,6 +223,181 @@ pub struct AuditEntry {
     pub after: Option<String>,
 }
 
+// --- monitoring and assistance ---
+
+/// A case with where it belongs, as lists and the case page show it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CaseRecord {
+    pub id: i64,
+    pub version: i64,
+    pub household_no: String,
+    pub village_code: DivisionCode,
+    pub village_name: String,
+    pub group: Option<u16>,
+    pub head_name: Option<String>,
+    /// Household size now (for notices: 家庭人口数).
+    pub size: i64,
+    pub case: Case,
+    pub deadline: Option<Date>,
+    pub step_due: Option<Date>,
+    pub opened_by: String,
+    pub created_at: String,
+}
+
+/// One step of a case's timeline. `action` is `None` for the clue (seq 0).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CaseEvent {
+    pub seq: i64,
+    pub kind: ActionKind,
+    pub date: Date,
+    pub action: Option<Action>,
+    pub state_after: CaseState,
+    pub actor: String,
+    pub at: String,
+}
+
+/// Dates the caller computed with the policy rules in force (domain `Case::deadline`, `step_due`,
+/// `assistance::measure_due`), stored so lists can filter overdue cases in SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CaseTiming {
+    pub deadline: Option<Date>,
+    pub step_due: Option<Date>,
+    /// Set when an identification is approved: the date by which a measure must be implemented.
+    pub measure_due: Option<Date>,
+}
+
+/// Filters of the case lists (queue, identification, elimination, notices); combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    pub village: Option<DivisionCode>,
+    pub kind: Option<CaseKind>,
+    pub state: Option<CaseState>,
+    pub open_only: bool,
+    /// Only open cases whose deadline or step due date is before this day (noticing cases count
+    /// only by their deadline).
+    pub overdue_on: Option<Date>,
+    /// Only open cases in these states (a role's queue).
+    pub states: Vec<CaseState>,
+    pub notice_start: Option<Date>,
+    /// Cases closed (approved or rejected) on this day: the announcement of results.
+    pub closed_on: Option<Date>,
+    /// Head's name (substring) or household number (prefix).
+    pub text: Option<String>,
+}
+
+/// A stored assistance measure.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MeasureRecord {
+    pub key: RowKey,
+    pub household_no: String,
+    pub measure: Measure,
+    pub updated_at: String,
+}
+
+/// The helper paired with a household (结对帮扶).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Pairing {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub start: Date,
+}
+
+/// A household's monitoring record: what the household page, measures and elimination need.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MonitoringInfo {
+    pub household_no: String,
+    /// The county approval date of the current monitoring (None: never identified in the system).
+    pub identified_on: Option<Date>,
+    pub risks: Vec<RiskType>,
+    pub risk_eliminated: bool,
+    pub eliminated_on: Option<Date>,
+    pub elimination_mode: Option<EliminationMode>,
+    pub measure_due: Option<Date>,
+    /// Newest first.
+    pub cases: Vec<CaseRecord>,
+    pub measures: Vec<MeasureRecord>,
+    pub income_checks: Vec<IncomeCheck>,
+    pub helper: Option<Pairing>,
+}
+
+/// Where a household stands in monitoring, for list filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum MonitoredStatus {
+    /// 户类型 监测户, risk not eliminated.
+    Monitoring,
+    /// 户类型 监测户, risk eliminated.
+    Eliminated,
+}
+
+/// Filters of the monitored-household list; the overview's numbers link here with the same filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MonitoredFilter {
+    pub village: Option<DivisionCode>,
+    pub status: Option<MonitoredStatus>,
+    pub category: Option<zhenxing_domain::household::MonitoringCategory>,
+    pub risk: Option<RiskType>,
+    /// Identified (county approval) in this month: `2026-10`.
+    pub identified_month: Option<String>,
+    /// Eliminated in this month: `2026-10`.
+    pub eliminated_month: Option<String>,
+    /// Monitored households whose measure due date is before this day and that have no implemented
+    /// measure starting on or before it (the 1-month rule).
+    pub no_measure_on: Option<Date>,
+    /// Paired with this helper.
+    pub helper_id: Option<i64>,
+    pub text: Option<String>,
+}
+
+/// One monitored household in a list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MonitoredRow {
+    pub household_no: String,
+    pub village_code: DivisionCode,
+    pub village_name: String,
+    pub group: Option<u16>,
+    pub head_name: Option<String>,
+    pub size: i64,
+    pub category: Option<zhenxing_domain::household::MonitoringCategory>,
+    pub risks: Vec<RiskType>,
+    pub identified_on: Option<Date>,
+    pub risk_eliminated: bool,
+    pub eliminated_on: Option<Date>,
+    pub elimination_mode: Option<EliminationMode>,
+    pub measure_due: Option<Date>,
+    pub implemented_measures: i64,
+    pub helper_name: Option<String>,
+}
+
+/// A label and a count, in display order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Count {
+    /// The filter value the count links to (a village code, a category code, `2026-10` …).
+    pub key: String,
+    pub label: String,
+    pub count: u64,
+}
+
+/// The monitoring overview of the actor's scope. Every number equals the length of the list it links
+/// to ([`MonitoredFilter`] or [`CaseFilter`] with the same values).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MonitoringOverview {
+    /// Monitored (not eliminated) households by village, every village of the scope listed.
+    pub monitoring_by_village: Vec<Count>,
+    pub eliminated_by_village: Vec<Count>,
+    pub by_category: Vec<Count>,
+    pub by_risk: Vec<Count>,
+    /// Households identified in the system, by month of county approval (`2026-10`), ascending.
+    pub identified_by_month: Vec<Count>,
+    pub eliminated_by_month: Vec<Count>,
+    /// Open cases by state (identification and elimination together).
+    pub open_by_state: Vec<Count>,
+    pub overdue_cases: u64,
+    pub no_measure: u64,
+    pub monitoring_total: u64,
+    pub eliminated_total: u64,
+}
+
 /// The store as the rest of the system sees it. One implementation ([`SqlStore`]) serves SQLite and
 /// PostgreSQL; the trait is the seam for a distributed backend and keeps callers off SQL.
 #[async_trait]
@@ -298,6 +480,94 @@ pub trait Store: Send + Sync {
         households: Vec<Household>,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> Result<ImportSummary>;
+
+    // --- policy table ---
+    /// The whole policy table (not scoped: policy is public and small).
+    async fn policy_values(&self) -> Result<Vec<PolicyValue>>;
+    /// Sets a value for (key, region, year), replacing one already there; audited with the old value.
+    async fn policy_set(&self, actor: &Actor, value: &PolicyValue) -> Result<()>;
+    /// Changes of the policy table, newest first.
+    async fn policy_history(&self) -> Result<Vec<AuditEntry>>;
+
+    // --- cases (scoped by the household's village) ---
+    /// Stores a new case for a household in scope. `Conflict` if the household already has an
+    /// open case.
+    async fn case_open(
+        &self,
+        actor: &Actor,
+        household_no: &str,
+        case: &Case,
+        timing: CaseTiming,
+    ) -> Result<i64>;
+    async fn case_get(&self, actor: &Actor, id: i64) -> Result<CaseRecord>;
+    async fn case_events(&self, actor: &Actor, id: i64) -> Result<Vec<CaseEvent>>;
+    /// Records one step decided by the domain (`next` = `case.apply(action)`), in one transaction
+    /// with its effects on the household (identification approved → 监测户 with category and risks;
+    /// elimination approved → risk eliminated; rollback → monitored again) and the audit row.
+    /// `Conflict` when the case's version is no longer `expected_version`.
+    async fn case_apply(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        action: &Action,
+        next: &Case,
+        timing: CaseTiming,
+    ) -> Result<()>;
+    async fn cases_list(
+        &self,
+        actor: &Actor,
+        filter: &CaseFilter,
+        page: PageRequest,
+    ) -> Result<Page<CaseRecord>>;
+    /// All cases matching the filter (exports, notices), oldest clue first.
+    async fn cases_export(&self, actor: &Actor, filter: &CaseFilter) -> Result<Vec<CaseRecord>>;
+
+    // --- assistance ---
+    async fn monitoring_info(&self, actor: &Actor, household_no: &str) -> Result<MonitoringInfo>;
+    async fn measure_create(
+        &self,
+        actor: &Actor,
+        household_no: &str,
+        measure: &Measure,
+    ) -> Result<i64>;
+    async fn measure_update(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        measure: &Measure,
+    ) -> Result<()>;
+    async fn measure_get(&self, actor: &Actor, id: i64) -> Result<MeasureRecord>;
+    /// Pairs a helper (an active user) with a household from `start`, ending the previous pairing.
+    async fn pairing_set(
+        &self,
+        actor: &Actor,
+        household_no: &str,
+        user_id: i64,
+        start: Date,
+    ) -> Result<()>;
+    /// Records a follow-up income check (人均纯收入 found on a helper's visit).
+    async fn income_check_add(
+        &self,
+        actor: &Actor,
+        household_no: &str,
+        check: IncomeCheck,
+        notes: &str,
+    ) -> Result<()>;
+    async fn monitored_list(
+        &self,
+        actor: &Actor,
+        filter: &MonitoredFilter,
+        page: PageRequest,
+    ) -> Result<Page<MonitoredRow>>;
+    async fn monitored_export(
+        &self,
+        actor: &Actor,
+        filter: &MonitoredFilter,
+    ) -> Result<Vec<MonitoredRow>>;
+    /// Counts for the overview; `today` decides what is overdue.
+    async fn monitoring_overview(&self, actor: &Actor, today: Date) -> Result<MonitoringOverview>;
 
     // --- audit ---
     async fn audit_record(

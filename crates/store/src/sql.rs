@@ -102,7 +102,8 @@ impl SqlStore {
         Ok(store)
     }
 
-    /// Applies pending migrations and seeds the divisions if there are none. Idempotent.
+    /// Applies pending migrations, seeds the divisions if there are none and the documented policy
+    /// defaults that are missing. Idempotent.
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
@@ -120,7 +121,18 @@ impl SqlStore {
             }
             tx.commit().await?;
         }
+        self.policy_seed().await?;
         Ok(())
+    }
+
+    /// A transaction that is going to write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`, waiting out the busy timeout), so a read-then-write transaction waits for a
+    /// concurrent writer instead of failing on its stale snapshot; PostgreSQL locks rows as it goes.
+    pub(crate) async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
     }
 
     pub(crate) async fn divisions_ensure_impl(
@@ -387,6 +399,131 @@ impl crate::Store for SqlStore {
     ) -> Result<crate::ImportSummary> {
         self.households_import_impl(actor, households, progress)
             .await
+    }
+    async fn policy_values(&self) -> Result<Vec<zhenxing_domain::PolicyValue>> {
+        self.policy_values_impl().await
+    }
+    async fn policy_set(
+        &self,
+        actor: &crate::Actor,
+        value: &zhenxing_domain::PolicyValue,
+    ) -> Result<()> {
+        self.policy_set_impl(actor, value).await
+    }
+    async fn policy_history(&self) -> Result<Vec<crate::AuditEntry>> {
+        self.policy_history_impl().await
+    }
+    async fn case_open(
+        &self,
+        actor: &crate::Actor,
+        household_no: &str,
+        case: &zhenxing_domain::case::Case,
+        timing: crate::CaseTiming,
+    ) -> Result<i64> {
+        self.case_open_impl(actor, household_no, case, timing).await
+    }
+    async fn case_get(&self, actor: &crate::Actor, id: i64) -> Result<crate::CaseRecord> {
+        self.case_get_impl(actor, id).await
+    }
+    async fn case_events(&self, actor: &crate::Actor, id: i64) -> Result<Vec<crate::CaseEvent>> {
+        self.case_events_impl(actor, id).await
+    }
+    async fn case_apply(
+        &self,
+        actor: &crate::Actor,
+        id: i64,
+        expected_version: i64,
+        action: &zhenxing_domain::case::Action,
+        next: &zhenxing_domain::case::Case,
+        timing: crate::CaseTiming,
+    ) -> Result<()> {
+        self.case_apply_impl(actor, id, expected_version, action, next, timing)
+            .await
+    }
+    async fn cases_list(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::CaseFilter,
+        page: crate::PageRequest,
+    ) -> Result<crate::Page<crate::CaseRecord>> {
+        self.cases_list_impl(actor, filter, page).await
+    }
+    async fn cases_export(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::CaseFilter,
+    ) -> Result<Vec<crate::CaseRecord>> {
+        self.cases_export_impl(actor, filter).await
+    }
+    async fn monitoring_info(
+        &self,
+        actor: &crate::Actor,
+        household_no: &str,
+    ) -> Result<crate::MonitoringInfo> {
+        self.monitoring_info_impl(actor, household_no).await
+    }
+    async fn measure_create(
+        &self,
+        actor: &crate::Actor,
+        household_no: &str,
+        measure: &zhenxing_domain::assistance::Measure,
+    ) -> Result<i64> {
+        self.measure_create_impl(actor, household_no, measure).await
+    }
+    async fn measure_update(
+        &self,
+        actor: &crate::Actor,
+        id: i64,
+        expected_version: i64,
+        measure: &zhenxing_domain::assistance::Measure,
+    ) -> Result<()> {
+        self.measure_update_impl(actor, id, expected_version, measure)
+            .await
+    }
+    async fn measure_get(&self, actor: &crate::Actor, id: i64) -> Result<crate::MeasureRecord> {
+        self.measure_get_impl(actor, id).await
+    }
+    async fn pairing_set(
+        &self,
+        actor: &crate::Actor,
+        household_no: &str,
+        user_id: i64,
+        start: time::Date,
+    ) -> Result<()> {
+        self.pairing_set_impl(actor, household_no, user_id, start)
+            .await
+    }
+    async fn income_check_add(
+        &self,
+        actor: &crate::Actor,
+        household_no: &str,
+        check: zhenxing_domain::elimination::IncomeCheck,
+        notes: &str,
+    ) -> Result<()> {
+        self.income_check_add_impl(actor, household_no, check, notes)
+            .await
+    }
+    async fn monitored_list(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::MonitoredFilter,
+        page: crate::PageRequest,
+    ) -> Result<crate::Page<crate::MonitoredRow>> {
+        self.monitored_list_impl(actor, filter, page).await
+    }
+    async fn monitored_export(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::MonitoredFilter,
+    ) -> Result<Vec<crate::MonitoredRow>> {
+        self.monitored_export_impl(actor, filter).await
+    }
+    async fn monitoring_overview(
+        &self,
+        actor: &crate::Actor,
+        today: time::Date,
+    ) -> Result<crate::MonitoringOverview> {
+        self.monitoring_overview_impl(actor, today).await
     }
     async fn audit_record(
         &self,
