@@ -415,7 +415,7 @@ impl Case {
                 ctx.role.label()
             ));
         }
-        check_not_future(clue.date, ctx.today, "线索日期")?;
+        check_not_future(clue.date, ctx.today, "线索")?;
         if clue.reporter.trim().is_empty() {
             return refuse("请填写报告人（申请人、排查干部或预警部门）");
         }
