@@ -4,20 +4,36 @@ use std::fmt;
 use std::ops::{Add, Neg, Sub};
 
 /// An amount of money in fen (0.01 yuan). Negative amounts are allowed (business income can be).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Default,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+///
+/// In JSON an amount is a decimal string in yuan (`"12345.67"`), the API's convention; a JSON number
+/// is read as yuan too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Yuan(i64);
+
+impl serde::Serialize for Yuan {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.plain())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Yuan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Int(i64),
+            Float(f64),
+        }
+        let text = match Raw::deserialize(d)? {
+            Raw::Text(t) => t,
+            Raw::Int(i) => i.to_string(),
+            // Written back through the decimal parser, so more than two decimals is still refused.
+            Raw::Float(f) => f.to_string(),
+        };
+        Yuan::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum YuanError {
@@ -155,6 +171,17 @@ mod tests {
         assert!(Yuan::parse("12.345").is_err());
         assert!(Yuan::parse("abc").is_err());
         assert!(Yuan::parse("").is_err());
+    }
+
+    #[test]
+    fn json_amounts_are_decimal_yuan_strings() {
+        let y = Yuan::parse("12345.6").expect("amount");
+        assert_eq!(serde_json::to_string(&y).expect("json"), "\"12345.60\"");
+        let back: Yuan = serde_json::from_str("\"12,345.60\"").expect("parse");
+        assert_eq!(back, y);
+        let n: Yuan = serde_json::from_str("7000").expect("number");
+        assert_eq!(n, Yuan::from_yuan(7_000));
+        assert!(serde_json::from_str::<Yuan>("\"1.234\"").is_err());
     }
 
     #[test]

@@ -59,7 +59,9 @@ pub fn routes() -> Router<AppState> {
 pub struct ApiDoc;
 
 async fn openapi() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::api_monitoring::MonitoringApi::openapi());
+    Json(doc).into_response()
 }
 
 /// Every API error looks like this; validation errors add `fields` (field → message).

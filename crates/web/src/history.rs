@@ -66,6 +66,9 @@ fn action_label(action: &str) -> String {
         "reveal" => "查看完整证件号码和电话".into(),
         "export" => "导出（已脱敏）".into(),
         "export_unmasked" => "导出（含完整证件号码）".into(),
+        "case_open" => "登记".into(),
+        "case_step" | "case_apply" => "办理".into(),
+        "policy_set" => "设置".into(),
         other => other.replace('_', " "),
     }
 }
@@ -76,6 +79,11 @@ fn entity_label(entity: &str) -> &str {
         "member" => "成员",
         "income" | "income_record" => "收入",
         "households" => "农户名单",
+        "case" => "办理流程",
+        "measure" => "帮扶措施",
+        "pairing" => "结对帮扶",
+        "income_check" => "收入核实",
+        "policy" => "政策参数",
         other => other,
     }
 }
@@ -212,6 +220,35 @@ pub fn entries(
                 action: action_label(&e.action),
                 subject,
                 changes: changes(e.before.as_deref(), e.after.as_deref(), village_name),
+            }
+        })
+        .collect()
+}
+
+/// The policy table's changes, newest first: which value, from what to what.
+pub fn policy_entries(list: Vec<AuditEntry>) -> Vec<EntryView> {
+    list.into_iter()
+        .map(|e| {
+            let pick = |s: &Option<String>| {
+                parse(s.as_deref())
+                    .and_then(|v| v.get("value").cloned().or(Some(v)))
+                    .map(|v| match v {
+                        Value::String(s) => s,
+                        Value::Null => "（无）".to_string(),
+                        other => other.to_string(),
+                    })
+                    .unwrap_or_else(|| "（无）".to_string())
+            };
+            EntryView {
+                at: views::timestamp(&e.at),
+                actor: e.actor.clone(),
+                action: action_label(&e.action),
+                subject: e.entity_key.clone(),
+                changes: vec![Change {
+                    field: "值".into(),
+                    before: pick(&e.before),
+                    after: pick(&e.after),
+                }],
             }
         })
         .collect()

@@ -6,9 +6,11 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
+use zhenxing_domain::Role;
+use zhenxing_domain::case::CaseState;
 use zhenxing_domain::household::HouseholdKind;
 use zhenxing_domain::{CodeEnum, DivisionLevel};
-use zhenxing_store::VillageStat;
+use zhenxing_store::{CaseFilter, MonitoredFilter, PageRequest, VillageStat};
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -79,6 +81,144 @@ fn row(
     }
 }
 
+#[derive(Serialize)]
+struct Task {
+    href: String,
+    action: &'static str,
+    head_name: String,
+    village_name: String,
+    kind: &'static str,
+    due: String,
+    overdue: bool,
+    ready: bool,
+}
+
+/// The user's work: open cases waiting for the user's role, overdue cases, households without a
+/// measure after a month, and a helper's paired households.
+#[derive(Serialize)]
+struct Queue {
+    tasks: Vec<Task>,
+    total: String,
+    overdue: u64,
+    overdue_text: String,
+    no_measure: Option<String>,
+    mine: Option<String>,
+}
+
+async fn work_queue(state: &AppState, user: &CurrentUser) -> Result<Option<Queue>, AppError> {
+    let role = user.role();
+    if !matches!(
+        role,
+        Role::VillageCadre | Role::TownStaff | Role::CountyApprover | Role::Helper
+    ) {
+        return Ok(None);
+    }
+    let today = crate::views::today();
+    let states: Vec<CaseState> = CaseState::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_open() && s.acting_role() == Some(role))
+        .collect();
+    let mut tasks = Vec::new();
+    let mut total = 0;
+    if !states.is_empty() {
+        let page = state
+            .store
+            .cases_list(
+                &user.actor,
+                &CaseFilter {
+                    states,
+                    open_only: true,
+                    ..CaseFilter::default()
+                },
+                PageRequest {
+                    page: 1,
+                    per_page: 50,
+                },
+            )
+            .await?;
+        total = page.total;
+        tasks = page
+            .items
+            .iter()
+            .map(|r| Task {
+                href: format!("/cases/{}", r.id),
+                action: r.case.state.next_action().map(|a| a.label()).unwrap_or(""),
+                head_name: r
+                    .head_name
+                    .clone()
+                    .unwrap_or_else(|| r.household_no.clone()),
+                village_name: r.village_name.clone(),
+                kind: r.case.kind.label(),
+                due: r.step_due.map(|d| d.to_string()).unwrap_or_default(),
+                overdue: crate::cases::stored_overdue(r, today),
+                ready: r.case.state != CaseState::Noticing
+                    || r.case.notice_end.is_some_and(|e| e < today),
+            })
+            .collect();
+    }
+    let overdue = state
+        .store
+        .cases_list(
+            &user.actor,
+            &CaseFilter {
+                open_only: true,
+                overdue_on: Some(today),
+                ..CaseFilter::default()
+            },
+            PageRequest {
+                page: 1,
+                per_page: 1,
+            },
+        )
+        .await?
+        .total;
+    let monitored_total = |filter: MonitoredFilter| async move {
+        state
+            .store
+            .monitored_list(
+                &user.actor,
+                &filter,
+                PageRequest {
+                    page: 1,
+                    per_page: 1,
+                },
+            )
+            .await
+            .map(|p| p.total)
+    };
+    let no_measure = if matches!(role, Role::TownStaff | Role::VillageCadre) {
+        Some(count(
+            monitored_total(MonitoredFilter {
+                no_measure_on: Some(today),
+                ..MonitoredFilter::default()
+            })
+            .await?,
+        ))
+    } else {
+        None
+    };
+    let mine = if role == Role::Helper {
+        Some(count(
+            monitored_total(MonitoredFilter {
+                helper_id: Some(user.user.id),
+                ..MonitoredFilter::default()
+            })
+            .await?,
+        ))
+    } else {
+        None
+    };
+    Ok(Some(Queue {
+        tasks,
+        total: count(total),
+        overdue,
+        overdue_text: count(overdue),
+        no_measure,
+        mine,
+    }))
+}
+
 async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     let frame = Frame::build(&state, &user, "home", "首页").await?;
     if !user.role().can_read_registry() {
@@ -89,6 +229,7 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Respon
             )?
             .into_response());
     }
+    let queue = work_queue(&state, &user).await?;
     let stats: Vec<VillageStat> = state.store.village_stats(&user.actor).await?;
     let rows: Vec<Row> = stats
         .iter()
@@ -122,6 +263,7 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Respon
         minijinja::context! {
             frame,
             registry => true,
+            queue,
             rows,
             total_row,
             kinds,

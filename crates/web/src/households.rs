@@ -425,6 +425,7 @@ async fn render_detail(
             .map(|d| d.name.clone())
     };
     let history = history::entries(history, &names, &village_name);
+    let m = crate::assistance::section(state, user, &d).await?;
     let html = state.render(
         "household.html",
         minijinja::context! {
@@ -445,6 +446,7 @@ async fn render_detail(
             incomes,
             history,
             reveal_all,
+            m,
         },
     )?;
     Ok(html.into_response())

@@ -5,7 +5,11 @@
 //! store's job (an out-of-scope record answers exactly like an absent one).
 
 mod api;
+mod api_monitoring;
+mod assistance;
 mod auth;
+mod case_forms;
+mod cases;
 mod csrf;
 mod error;
 mod forms;
@@ -13,10 +17,15 @@ mod history;
 mod home;
 mod households;
 mod import;
+mod monitoring;
+mod notices;
+mod overview;
+mod policy_admin;
 mod session_store;
 mod state;
 mod templates;
 mod users;
+mod vendor;
 mod views;
 
 use std::net::SocketAddr;
@@ -71,8 +80,15 @@ pub fn router(store: Arc<dyn Store>, settings: Settings) -> Router {
         .merge(households::routes())
         .merge(import::routes())
         .merge(users::routes())
+        .merge(cases::routes())
+        .merge(assistance::routes())
+        .merge(overview::routes())
+        .merge(notices::routes())
+        .merge(policy_admin::routes())
+        .merge(api_monitoring::routes())
         .merge(api::routes())
         .merge(templates::static_routes())
+        .merge(vendor::routes())
         .fallback(error::not_found)
         .layer(middleware::from_fn(csrf::guard))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))

@@ -65,8 +65,11 @@ impl SessionStore for DbSessionStore {
         else {
             return Ok(None);
         };
-        let record: Record =
-            serde_json::from_str(&json).map_err(|e| Error::Decode(e.to_string()))?;
+        // A record written by an older build may not decode: treat it as expired (log in again).
+        let Ok(record) = serde_json::from_str::<Record>(&json) else {
+            tracing::warn!("session record could not be decoded; treated as expired");
+            return Ok(None);
+        };
         Ok((record.expiry_date > OffsetDateTime::now_utc()).then_some(record))
     }
 

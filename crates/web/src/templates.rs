@@ -39,9 +39,25 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("templates/import_done.html"),
     ),
     ("users.html", include_str!("templates/users.html")),
+    ("case.html", include_str!("templates/case.html")),
+    ("case_new.html", include_str!("templates/case_new.html")),
+    ("cases.html", include_str!("templates/cases.html")),
+    ("monitored.html", include_str!("templates/monitored.html")),
+    (
+        "household_monitoring.html",
+        include_str!("templates/household_monitoring.html"),
+    ),
+    (
+        "measure_edit.html",
+        include_str!("templates/measure_edit.html"),
+    ),
+    ("overview.html", include_str!("templates/overview.html")),
+    ("notice.html", include_str!("templates/notice.html")),
+    ("policy.html", include_str!("templates/policy.html")),
 ];
 
 const APP_CSS: &str = include_str!("static/app.css");
+const CHARTS_JS: &str = include_str!("static/charts.js");
 
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();
@@ -130,7 +146,9 @@ impl Frame {
 }
 
 pub fn static_routes() -> Router<AppState> {
-    Router::new().route("/static/app.css", get(app_css))
+    Router::new()
+        .route("/static/app.css", get(app_css))
+        .route("/static/charts.js", get(charts_js))
 }
 
 async fn app_css() -> Response {
@@ -139,6 +157,20 @@ async fn app_css() -> Response {
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    resp
+}
+
+async fn charts_js() -> Response {
+    let mut resp = CHARTS_JS.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
     );
     h.insert(
         header::CACHE_CONTROL,

@@ -8,6 +8,8 @@ use zhenxing_testkit::{
     TestApp, id18,
 };
 
+mod vendor;
+
 /// The id and version of the head of 张大山's household, read as 青岩's cadre would.
 async fn head_key(app: &TestApp) -> (i64, i64) {
     let d = app

@@ -1,0 +1,174 @@
+/* zhenxing charts: draws every <div class="chart" data-chart='JSON'> with ECharts.
+   JSON: {"title": "…", "unit": "户", "kind": "bar" | "hbar" | "pie" | "line",
+          "items": [{"label": "青岩村", "value": 12, "href": "/monitoring/cases?village=…"}]}
+   Without window.echarts (the script failed to load) nothing is touched: the server-rendered
+   fallback and the 查看数据 table stay as they are. Plain ES2017, no build step. */
+(function () {
+  'use strict';
+
+  // The one palette of every chart: government blue first, then calm companions.
+  const PALETTE = ['#1f5fa8', '#4f8fd1', '#2f8f83', '#c98a2b', '#6b5ca5', '#8fb4dc', '#5f6b76', '#b3261e'];
+  const FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif';
+  const INK = '#1f2933';
+  const MUTED = '#5f6b76';
+  const LINE = '#d9dee3';
+
+  const charts = [];
+
+  function formatNumber(value) {
+    const n = Number(value);
+    return Number.isFinite(n) ? n.toLocaleString('zh-CN', { maximumFractionDigits: 2 }) : String(value);
+  }
+
+  const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+  // Tooltips are HTML: labels from the data are escaped.
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+  }
+
+  function tip(name, value, unit) {
+    return escapeHtml(name) + '：' + formatNumber(value) + (unit ? ' ' + escapeHtml(unit) : '');
+  }
+
+  // Only same-site paths are followed ("/…", not "//host" or "javascript:").
+  function safeHref(href) {
+    return typeof href === 'string' && /^\/(?!\/)/.test(href) ? href : null;
+  }
+
+  function buildOption(spec) {
+    const unit = spec.unit || '';
+    const items = Array.isArray(spec.items) ? spec.items : [];
+    const labels = items.map((it) => String(it.label));
+    const data = items.map((it) => ({ name: String(it.label), value: Number(it.value) }));
+    const clickable = items.some((it) => safeHref(it.href));
+    const cursor = clickable ? 'pointer' : 'default';
+    const kind = spec.kind || 'bar';
+
+    const option = {
+      color: PALETTE,
+      textStyle: { fontFamily: FONT, color: INK },
+      title: {
+        text: spec.title ? (unit ? spec.title + '（' + unit + '）' : spec.title) : '',
+        left: 0,
+        top: 0,
+        textStyle: { fontFamily: FONT, fontSize: 15, fontWeight: 'bold', color: INK },
+      },
+      tooltip: {
+        trigger: 'item',
+        textStyle: { fontFamily: FONT },
+        formatter: (p) => tip(p.name, p.value, unit),
+      },
+      animationDuration: 400,
+    };
+
+    if (kind === 'pie') {
+      option.series = [{
+        type: 'pie',
+        radius: ['35%', '62%'],
+        center: ['50%', '56%'],
+        data: data,
+        cursor: cursor,
+        label: { fontFamily: FONT, color: INK, formatter: '{b}' },
+        itemStyle: { borderColor: '#fff', borderWidth: 1 },
+      }];
+      return option;
+    }
+
+    const categoryAxis = {
+      type: 'category',
+      data: labels,
+      axisLine: { lineStyle: { color: LINE } },
+      axisTick: { show: false },
+      axisLabel: { color: MUTED, fontFamily: FONT },
+    };
+    const valueAxis = {
+      type: 'value',
+      splitLine: { lineStyle: { color: LINE } },
+      axisLabel: { color: MUTED, fontFamily: FONT, formatter: formatNumber },
+    };
+    option.grid = { left: 8, right: 24, top: 44, bottom: 8, containLabel: true };
+
+    if (kind === 'hbar') {
+      // First item on top, as in the data table.
+      categoryAxis.inverse = true;
+      option.xAxis = valueAxis;
+      option.yAxis = categoryAxis;
+      option.series = [{ type: 'bar', data: data, cursor: cursor, barMaxWidth: 28 }];
+    } else if (kind === 'line') {
+      categoryAxis.boundaryGap = false;
+      option.xAxis = categoryAxis;
+      option.yAxis = valueAxis;
+      option.tooltip.trigger = 'axis';
+      option.tooltip.formatter = (ps) => ps.map((p) => tip(p.name, p.value, unit)).join('<br>');
+      option.series = [{ type: 'line', data: data, cursor: cursor, symbolSize: 7, lineStyle: { width: 2 } }];
+    } else {
+      categoryAxis.axisLabel.interval = 0;
+      categoryAxis.axisLabel.rotate = labels.length > 6 ? 30 : 0;
+      option.xAxis = categoryAxis;
+      option.yAxis = valueAxis;
+      option.series = [{ type: 'bar', data: data, cursor: cursor, barMaxWidth: 36 }];
+    }
+    return option;
+  }
+
+  function render(el) {
+    if (window.echarts.getInstanceByDom(el)) return;
+    let spec;
+    try {
+      spec = JSON.parse(el.getAttribute('data-chart'));
+    } catch (e) {
+      console.warn('chart: bad data-chart JSON', e);
+      return;
+    }
+    const items = Array.isArray(spec.items) ? spec.items : [];
+    // The server's fallback content goes; the chart takes its place.
+    el.textContent = '';
+    if (spec.title) {
+      el.setAttribute('role', 'img');
+      el.setAttribute('aria-label', spec.unit ? spec.title + '（' + spec.unit + '）' : spec.title);
+    }
+    const chart = window.echarts.init(el, null, { renderer: 'svg', locale: 'ZH' });
+    chart.setOption(buildOption(spec));
+    chart.on('click', (p) => {
+      const item = items[p.dataIndex];
+      const href = item && safeHref(item.href);
+      if (href) window.location.href = href;
+    });
+    charts.push(chart);
+  }
+
+  function renderAll(root) {
+    if (!window.echarts) return;
+    if (root.matches && root.matches('div.chart[data-chart]')) render(root);
+    root.querySelectorAll('div.chart[data-chart]').forEach(render);
+  }
+
+  let resizeQueued = false;
+  window.addEventListener('resize', () => {
+    if (resizeQueued) return;
+    resizeQueued = true;
+    window.requestAnimationFrame(() => {
+      resizeQueued = false;
+      // Charts whose element left the page (an htmx swap) are let go.
+      for (let i = charts.length - 1; i >= 0; i--) {
+        if (charts[i].getDom().isConnected) {
+          charts[i].resize();
+        } else {
+          charts[i].dispose();
+          charts.splice(i, 1);
+        }
+      }
+    });
+  });
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', () => renderAll(document));
+  } else {
+    renderAll(document);
+  }
+  // Content swapped in by htmx gets its charts too.
+  document.addEventListener('htmx:load', (e) => {
+    if (e.target && e.target.querySelectorAll) renderAll(e.target);
+  });
+})();
