@@ -1,6 +1,7 @@
 //! `zhenxing`: one binary for the server, the demo, imports, exports, users and migrations
 //! (the CLI contract of DESIGN.md). Commands parse arguments, call the library crates, print.
 
+mod demo_monitoring;
 mod progress;
 
 use std::io::Read;
@@ -201,6 +202,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if demo {
                 demo_fill(&store, 43_000, 2021).await?;
                 demo_users(&store).await?;
+                demo_monitoring::seed(&store, today()).await?;
             }
             let town = town_name(&store).await?;
             let settings = zhenxing_web::Settings {
@@ -231,6 +233,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let store = connect(&db).await?;
                 demo_fill(&store, persons, seed).await?;
                 demo_users(&store).await?;
+                demo_monitoring::seed(&store, today()).await?;
                 print_demo_logins();
             }
         },
