@@ -385,7 +385,10 @@ pub struct MonitoringOverview {
     /// Monitored (not eliminated) households by village, every village of the scope listed.
     pub monitoring_by_village: Vec<Count>,
     pub eliminated_by_village: Vec<Count>,
+    /// All 监测户 (risk eliminated or not) by category, every category listed: links to
+    /// `MonitoredFilter { category }` alone.
     pub by_category: Vec<Count>,
+    /// All 监测户 by risk type (a household counts once under each of its risks), zeros left out.
     pub by_risk: Vec<Count>,
     /// Households identified in the system, by month of county approval (`2026-10`), ascending.
     pub identified_by_month: Vec<Count>,

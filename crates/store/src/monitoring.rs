@@ -491,11 +491,19 @@ fn measure_args(m: &Measure) -> Vec<Arg> {
 
 // --- monitored households ---
 
-const MONITORED_SELECT: &str = "SELECT h.household_no, h.village_code, h.group_no, h.head_name, h.size, h.monitoring_category, h.risks, h.identified_on, \
-     h.risk_eliminated, h.eliminated_on, h.elimination_mode, h.measure_due, d.name AS village_name, \
-     (SELECT COUNT(*) FROM measures m WHERE m.household_id = h.id AND m.status IN ('in_progress', 'completed')) AS implemented_measures, \
-     (SELECT u.display_name FROM pairings p JOIN users u ON u.id = p.user_id WHERE p.household_id = h.id AND p.end_date IS NULL) AS helper_name \
-     FROM households h JOIN divisions d ON d.code = h.village_code";
+/// The households of the page (cut first, by the `(kind, village_code, household_no)` index) …
+const MONITORED_INNER: &str = "SELECT h.id, h.household_no, h.village_code, h.group_no, h.head_name, h.size, h.monitoring_category, h.risks, \
+     h.identified_on, h.risk_eliminated, h.eliminated_on, h.elimination_mode, h.measure_due FROM households h";
+
+/// … and only then their village names, implemented measures and current helpers.
+fn monitored_outer(inner: &str) -> String {
+    format!(
+        "SELECT p.*, d.name AS village_name, \
+         (SELECT COUNT(*) FROM measures m WHERE m.household_id = p.id AND m.status IN {IMPLEMENTED}) AS implemented_measures, \
+         (SELECT u.display_name FROM pairings pr JOIN users u ON u.id = pr.user_id WHERE pr.household_id = p.id AND pr.end_date IS NULL) AS helper_name \
+         FROM ({inner}) p JOIN divisions d ON d.code = p.village_code ORDER BY p.village_code, p.household_no"
+    )
+}
 
 /// Appends the WHERE clause of the monitored-household list (the query selects `FROM households h`).
 fn push_monitored_filter(q: &mut Query, scope: &DivisionCode, f: &MonitoredFilter) {
@@ -1357,10 +1365,11 @@ impl SqlStore {
             return Ok(empty_page(page));
         };
         let total = self.monitored_count(scope, filter).await?;
-        let mut q = Query::new(self.backend, MONITORED_SELECT);
+        let mut q = Query::new(self.backend, MONITORED_INNER);
         push_monitored_filter(&mut q, scope, filter);
         q.sql.push_str(" ORDER BY h.village_code, h.household_no");
         push_limit(&mut q, page);
+        q.sql = monitored_outer(&q.sql);
         let items = q
             .build()
             .fetch_all(&self.pool)
@@ -1392,9 +1401,9 @@ impl SqlStore {
         let Some(scope) = narrow(&actor.scope, filter.village.as_ref()) else {
             return Ok(Vec::new());
         };
-        let mut q = Query::new(self.backend, MONITORED_SELECT);
+        let mut q = Query::new(self.backend, MONITORED_INNER);
         push_monitored_filter(&mut q, scope, filter);
-        q.sql.push_str(" ORDER BY h.village_code, h.household_no");
+        q.sql = monitored_outer(&q.sql);
         q.build()
             .fetch_all(&self.pool)
             .await?

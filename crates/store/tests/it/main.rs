@@ -613,3 +613,5 @@ async fn users_logins_and_sessions() {
         assert_eq!(store.session_load("s1").await.expect("load"), None);
     }
 }
+
+mod monitoring;
