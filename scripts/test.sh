@@ -5,6 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/zhenxing-target}"
 
+# crates/web/build.rs installs ECharts and htmx with npm: make sure npm is there before cargo runs.
+if ! command -v npm >/dev/null 2>&1; then
+  echo "npm is not installed: installing Node.js and npm from Debian's packages" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+
 scripts/ensure-postgres.sh
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 # Databases left by earlier runs (each test makes its own).
