@@ -463,6 +463,12 @@ pub fn field_label(field: &str) -> &str {
     if let Some(header) = zhenxing_domain::layout::header_of(field) {
         return header;
     }
+    if let Some((_, header)) = zhenxing_store::MONITORING_AUDIT_FIELDS
+        .iter()
+        .find(|(f, _)| *f == field)
+    {
+        return header;
+    }
     match field {
         "version" => "版本",
         "kind" => "户类型",

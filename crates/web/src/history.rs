@@ -69,7 +69,13 @@ fn action_label(action: &str) -> String {
         "case_open" => "登记".into(),
         "case_step" | "case_apply" => "办理".into(),
         "policy_set" => "设置".into(),
-        other => other.replace('_', " "),
+        other => match other
+            .strip_prefix("case_")
+            .and_then(zhenxing_domain::case::ActionKind::from_code)
+        {
+            Some(step) => format!("办理：{}", step.label()),
+            None => other.replace('_', " "),
+        },
     }
 }
 
@@ -229,21 +235,33 @@ pub fn entries(
 pub fn policy_entries(list: Vec<AuditEntry>) -> Vec<EntryView> {
     list.into_iter()
         .map(|e| {
+            // The key is `key/region/year`; values are stored in the key's unit (fen for money).
+            let key = e
+                .entity_key
+                .split('/')
+                .next()
+                .and_then(zhenxing_domain::PolicyKey::from_code);
             let pick = |s: &Option<String>| {
                 parse(s.as_deref())
-                    .and_then(|v| v.get("value").cloned().or(Some(v)))
-                    .map(|v| match v {
-                        Value::String(s) => s,
-                        Value::Null => "（无）".to_string(),
-                        other => other.to_string(),
-                    })
+                    .and_then(|v| v.get("value").cloned())
+                    .and_then(|v| v.as_i64())
+                    .map(|n| key.map_or_else(|| n.to_string(), |k| k.format_value(n)))
                     .unwrap_or_else(|| "（无）".to_string())
+            };
+            let subject = match key {
+                Some(k) => {
+                    let mut parts = e.entity_key.split('/').skip(1);
+                    let region = parts.next().filter(|r| !r.is_empty()).unwrap_or("全国默认");
+                    let year = parts.next().unwrap_or("");
+                    format!("{}（{region}，{year}年起）", k.label())
+                }
+                None => e.entity_key.clone(),
             };
             EntryView {
                 at: views::timestamp(&e.at),
                 actor: e.actor.clone(),
                 action: action_label(&e.action),
-                subject: e.entity_key.clone(),
+                subject,
                 changes: vec![Change {
                     field: "值".into(),
                     before: pick(&e.before),

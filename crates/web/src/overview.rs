@@ -69,6 +69,7 @@ fn chart(
         "title": title,
         "unit": unit,
         "kind": kind,
+        "show_title": false,
         "items": items.iter().map(|i| serde_json::json!({"label": i.label, "value": i.value, "href": i.href})).collect::<Vec<_>>(),
     })
     .to_string();

@@ -49,6 +49,8 @@
       color: PALETTE,
       textStyle: { fontFamily: FONT, color: INK },
       title: {
+        // A page that already heads the chart card asks for no second title ("show_title": false).
+        show: spec.show_title !== false,
         text: spec.title ? (unit ? spec.title + '（' + unit + '）' : spec.title) : '',
         left: 0,
         top: 0,
