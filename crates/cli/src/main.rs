@@ -126,6 +126,26 @@ enum ExportWhat {
         #[arg(long)]
         unmasked: bool,
     },
+    /// The identification and elimination cases (办理流程), as on the 线索与识别 list.
+    Cases {
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Only this division (a village, town or county code).
+        #[arg(long)]
+        division: Option<String>,
+    },
+    /// The monitored households (监测户名单) with category, risks, dates and measures.
+    Monitored {
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Only this division (a village, town or county code).
+        #[arg(long)]
+        division: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +280,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let store = connect(&db).await?;
             export_households(&store, &out, division.as_deref(), unmasked).await?;
+        }
+        Command::Export {
+            what: ExportWhat::Cases { out, db, division },
+        } => {
+            let store = connect(&db).await?;
+            let actor = export_actor(&store, division.as_deref()).await?;
+            let records = store
+                .cases_export(&actor, &zhenxing_store::CaseFilter::default())
+                .await?;
+            let bytes = zhenxing_web::exports::cases_workbook(&records, today())
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
+            store
+                .audit_record(&actor, "export", "cases", actor.scope.as_str(), None)
+                .await?;
+            println!("已导出 {} 件办理流程到 {}", records.len(), out.display());
+        }
+        Command::Export {
+            what: ExportWhat::Monitored { out, db, division },
+        } => {
+            let store = connect(&db).await?;
+            let actor = export_actor(&store, division.as_deref()).await?;
+            let rows = store
+                .monitored_export(&actor, &zhenxing_store::MonitoredFilter::default())
+                .await?;
+            let bytes = zhenxing_web::exports::monitored_workbook(&rows)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
+            store
+                .audit_record(&actor, "export", "monitored", actor.scope.as_str(), None)
+                .await?;
+            println!("已导出 {} 户监测户到 {}", rows.len(), out.display());
         }
         Command::User {
             what:
@@ -436,12 +488,8 @@ async fn import_households(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn export_households(
-    store: &SqlStore,
-    out: &std::path::Path,
-    division: Option<&str>,
-    unmasked: bool,
-) -> anyhow::Result<()> {
+/// The operator acting on `division` (default: the whole deployment), refused outside it.
+async fn export_actor(store: &SqlStore, division: Option<&str>) -> anyhow::Result<Actor> {
     let root = root_division(store).await?;
     let scope = match division {
         Some(d) => DivisionCode::parse(d)?,
@@ -450,7 +498,16 @@ async fn export_households(
     if !root.contains(&scope) {
         bail!("行政区划 {scope} 不属于本系统");
     }
-    let actor = Actor::system(scope);
+    Ok(Actor::system(scope))
+}
+
+async fn export_households(
+    store: &SqlStore,
+    out: &std::path::Path,
+    division: Option<&str>,
+    unmasked: bool,
+) -> anyhow::Result<()> {
+    let actor = export_actor(store, division).await?;
     let details = store
         .households_export(&actor, &HouseholdFilter::default())
         .await?;

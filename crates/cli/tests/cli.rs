@@ -195,3 +195,50 @@ fn a_user_is_added_with_the_password_from_stdin() {
     );
     assert_eq!(bad_role.status.code(), Some(2));
 }
+
+#[test]
+fn the_demo_has_a_monitoring_history_that_exports() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let made = zhenxing(d, &["demo", "--persons", "3000"]);
+    assert!(made.status.success(), "{}", text(&made));
+
+    let cases = zhenxing(d, &["export", "cases", "--out", "cases.xlsx"]);
+    let out = text(&cases);
+    assert_eq!(cases.status.code(), Some(0), "{out}");
+    assert!(out.contains("件办理流程"), "{out}");
+    // The demo walks cases through the real chain: some open, some approved.
+    let n: usize = out
+        .split_whitespace()
+        .find_map(|w| w.parse().ok())
+        .expect("a count");
+    assert!(n > 10, "{out}");
+
+    let monitored = zhenxing(
+        d,
+        &[
+            "export",
+            "monitored",
+            "--out",
+            "m.xlsx",
+            "--division",
+            "500110120204",
+        ],
+    );
+    let out = text(&monitored);
+    assert_eq!(monitored.status.code(), Some(0), "{out}");
+    assert!(out.contains("户监测户"), "{out}");
+    let bytes = std::fs::read(d.join("cases.xlsx")).expect("workbook");
+    assert!(bytes.starts_with(b"PK"), "an xlsx (zip) file");
+
+    let outside = zhenxing(
+        d,
+        &["export", "cases", "--out", "x.xlsx", "--division", "510100"],
+    );
+    assert_ne!(outside.status.code(), Some(0));
+    assert!(
+        text(&outside).contains("不属于本系统"),
+        "{}",
+        text(&outside)
+    );
+}

@@ -14,7 +14,6 @@ use zhenxing_domain::household::{MonitoringCategory, group_label};
 use zhenxing_domain::policy::month_label;
 use zhenxing_domain::risk::{RiskType, risk_labels};
 use zhenxing_domain::{CodeEnum, DivisionCode, Role, Yuan};
-use zhenxing_exchange::Cell;
 use zhenxing_store::{
     HouseholdDetail, MonitoredFilter, MonitoredRow, MonitoredStatus, PageRequest,
 };
@@ -714,54 +713,7 @@ async fn export(
             None,
         )
         .await?;
-    let headers = [
-        "户编号",
-        "行政村",
-        "村民小组",
-        "户主姓名",
-        "家庭人口数",
-        "监测对象类别",
-        "风险类型",
-        "识别监测时间",
-        "风险是否已消除",
-        "风险消除时间",
-        "风险消除方式",
-        "已落实帮扶措施数",
-        "帮扶责任人",
-    ];
-    let text = |s: String| {
-        if s.is_empty() {
-            Cell::Empty
-        } else {
-            Cell::Text(s)
-        }
-    };
-    let cells: Vec<Vec<Cell>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                Cell::Text(r.household_no.clone()),
-                Cell::Text(r.village_name.clone()),
-                text(r.group.map(group_label).unwrap_or_default()),
-                text(r.head_name.clone().unwrap_or_default()),
-                Cell::Int(r.size),
-                text(views::label(r.category).into()),
-                text(risk_labels(&r.risks)),
-                text(
-                    r.identified_on
-                        .map(zhenxing_domain::policy::year_month)
-                        .unwrap_or_default(),
-                ),
-                Cell::Text(if r.risk_eliminated { "是" } else { "否" }.into()),
-                text(r.eliminated_on.map(|d| d.to_string()).unwrap_or_default()),
-                text(views::label(r.elimination_mode).into()),
-                Cell::Int(r.implemented_measures),
-                text(r.helper_name.clone().unwrap_or_default()),
-            ]
-        })
-        .collect();
-    let bytes = zhenxing_exchange::write_table_xlsx_bytes("监测户", &headers, &cells)
-        .map_err(|e| AppError::internal(format!("monitored workbook: {e}")))?;
+    let bytes = crate::exports::monitored_workbook(&rows)?;
     Ok(xlsx_download(
         bytes,
         "monitored.xlsx",

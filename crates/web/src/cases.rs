@@ -15,7 +15,6 @@ use zhenxing_domain::household::{MonitoringCategory, group_label};
 use zhenxing_domain::policy::add_days;
 use zhenxing_domain::risk::{ChecklistItem, RiskType, risk_labels};
 use zhenxing_domain::{CodeEnum, DivisionCode, Role};
-use zhenxing_exchange::Cell;
 use zhenxing_store::{CaseFilter, CaseRecord, PageRequest};
 
 use crate::auth::CurrentUser;
@@ -268,64 +267,7 @@ async fn export(
         .store
         .audit_record(&user.actor, "export", "cases", &params.query(today), None)
         .await?;
-    let headers = [
-        "户编号",
-        "行政村",
-        "村民小组",
-        "户主姓名",
-        "流程",
-        "办理状态",
-        "线索来源",
-        "线索日期",
-        "监测对象类别",
-        "风险类型",
-        "公示开始",
-        "公示结束",
-        "办结日期",
-        "当前环节期限",
-        "是否逾期",
-        "原因",
-    ];
-    let text = |s: String| {
-        if s.is_empty() {
-            Cell::Empty
-        } else {
-            Cell::Text(s)
-        }
-    };
-    let date = |d: Option<Date>| d.map_or(Cell::Empty, |d| Cell::Text(d.to_string()));
-    let rows: Vec<Vec<Cell>> = records
-        .iter()
-        .map(|r| {
-            vec![
-                Cell::Text(r.household_no.clone()),
-                Cell::Text(r.village_name.clone()),
-                text(r.group.map(group_label).unwrap_or_default()),
-                text(r.head_name.clone().unwrap_or_default()),
-                Cell::Text(r.case.kind.label().into()),
-                Cell::Text(r.case.state_label().into()),
-                Cell::Text(r.case.clue.source.label().into()),
-                Cell::Text(r.case.clue.date.to_string()),
-                text(views::label(r.case.category).into()),
-                text(risk_labels(&r.case.risks)),
-                date(r.case.notice_start),
-                date(r.case.notice_end),
-                date(r.case.closed_on),
-                date(r.step_due),
-                Cell::Text(
-                    if stored_overdue(r, today) {
-                        "是"
-                    } else {
-                        "否"
-                    }
-                    .into(),
-                ),
-                text(r.case.reason.clone().unwrap_or_default()),
-            ]
-        })
-        .collect();
-    let bytes = zhenxing_exchange::write_table_xlsx_bytes("办理流程", &headers, &rows)
-        .map_err(|e| AppError::internal(format!("cases workbook: {e}")))?;
+    let bytes = crate::exports::cases_workbook(&records, today)?;
     Ok(xlsx_download(
         bytes,
         "cases.xlsx",

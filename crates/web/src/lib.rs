@@ -12,6 +12,7 @@ mod case_forms;
 mod cases;
 mod csrf;
 mod error;
+pub mod exports;
 mod forms;
 mod history;
 mod home;
