@@ -75,13 +75,7 @@ async fn cases(
     Query(params): Query<CaseParams>,
 ) -> Result<Json<Page<CaseRecord>>, AppError> {
     ensure_api_user(&user)?;
-    let page = params
-        .page
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page = views::page_number(&params.page);
     Ok(Json(
         state
             .store

@@ -27,7 +27,7 @@ use crate::households::{household_href, xlsx_download};
 use crate::monitoring;
 use crate::state::AppState;
 use crate::templates::Frame;
-use crate::views::{self, count, query_string};
+use crate::views::{self, Pager, query_string};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -634,13 +634,7 @@ async fn list(
     user.require_registry()?;
     let today = views::today();
     let filter = params.filter(today, &user);
-    let page_no = params
-        .page
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page_no = views::page_number(&params.page);
     let page = state
         .store
         .monitored_list(
@@ -654,15 +648,7 @@ async fn list(
         .await?;
     let frame = Frame::build(&state, &user, "monitored", "监测户").await?;
     let q = params.query(today, &user);
-    let pages = page.total.div_ceil(20).max(1);
-    let href = |p: u64| {
-        if q.is_empty() {
-            format!("/monitoring/households?page={p}")
-        } else {
-            format!("/monitoring/households?{q}&page={p}")
-        }
-    };
-    let current = u64::from(page.page);
+    let pager = Pager::new(&page, "/monitoring/households", &q);
     let villages: Vec<(String, String)> = state
         .villages_in_scope(&user.actor)
         .await?
@@ -674,11 +660,7 @@ async fn list(
         minijinja::context! {
             frame,
             rows => page.items.iter().map(|r| row(r, today)).collect::<Vec<_>>(),
-            total => count(page.total),
-            page => current,
-            pages => count(pages),
-            prev_href => (current > 1).then(|| href(current - 1)),
-            next_href => (current < pages).then(|| href(current + 1)),
+            pager,
             params,
             villages,
             selected_village => filter.village.as_ref().map(|v| v.to_string()).unwrap_or_default(),

@@ -25,7 +25,7 @@ use crate::households::{household_href, xlsx_download};
 use crate::monitoring;
 use crate::state::AppState;
 use crate::templates::Frame;
-use crate::views::{self, count, query_string};
+use crate::views::{self, Pager, query_string};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -190,13 +190,7 @@ async fn list(
     user.require_registry()?;
     let today = views::today();
     let filter = params.filter(today);
-    let page_no = params
-        .page
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page_no = views::page_number(&params.page);
     let page = state
         .store
         .cases_list(
@@ -219,26 +213,14 @@ async fn list(
     };
     let frame = Frame::build(&state, &user, nav, title).await?;
     let q = params.query(today);
-    let pages = page.total.div_ceil(20).max(1);
-    let href = |p: u64| {
-        if q.is_empty() {
-            format!("/monitoring/cases?page={p}")
-        } else {
-            format!("/monitoring/cases?{q}&page={p}")
-        }
-    };
-    let current = u64::from(page.page);
+    let pager = Pager::new(&page, "/monitoring/cases", &q);
     let html = state.render(
         "cases.html",
         minijinja::context! {
             frame,
             title,
             rows => page.items.iter().map(|r| case_row(r, today)).collect::<Vec<_>>(),
-            total => count(page.total),
-            page => current,
-            pages => count(pages),
-            prev_href => (current > 1).then(|| href(current - 1)),
-            next_href => (current < pages).then(|| href(current + 1)),
+            pager,
             params,
             selected_kind => filter.kind.map(|k| k.code()).unwrap_or(""),
             selected_state => filter.state.map(|s| s.code()).unwrap_or(""),
@@ -692,27 +674,17 @@ async fn step_submit(
             user.set_flash(&message).await?;
             Ok(Redirect::to(&format!("/cases/{id}")).into_response())
         }
-        Err(AppError::Invalid { message, .. }) => {
+        // A refusal or a conflict keeps the user's input on the page, with the reason on top.
+        Err(e @ (AppError::Invalid { .. } | AppError::Conflict(_))) => {
+            let status = e.status();
             render_case(
                 &state,
                 &user,
                 id,
                 Some((kind, fields)),
                 &FieldErrors::new(),
-                Some(message),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::Conflict(message)) => {
-            render_case(
-                &state,
-                &user,
-                id,
-                Some((kind, fields)),
-                &FieldErrors::new(),
-                Some(message),
-                StatusCode::CONFLICT,
+                Some(e.to_string()),
+                status,
             )
             .await
         }

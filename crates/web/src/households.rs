@@ -19,7 +19,7 @@ use crate::forms::{self, FieldErrors, HouseholdInput, MemberInput};
 use crate::history;
 use crate::state::AppState;
 use crate::templates::Frame;
-use crate::views::{self, count, query_string};
+use crate::views::{self, Pager, count, query_string};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -68,13 +68,7 @@ impl ListParams {
     }
 
     pub fn page(&self, default_per_page: u32, max_per_page: u32) -> PageRequest {
-        let page = self
-            .page
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|p| *p >= 1)
-            .unwrap_or(1);
+        let page = views::page_number(&self.page);
         let per_page = self
             .per_page
             .trim()
@@ -181,16 +175,8 @@ async fn list(
             label: d.name,
         })
         .collect();
-    let pages = page.total.div_ceil(u64::from(page.per_page.max(1))).max(1);
     let fq = params.filter_query();
-    let page_href = |p: u64| {
-        if fq.is_empty() {
-            format!("/households?page={p}")
-        } else {
-            format!("/households?{fq}&page={p}")
-        }
-    };
-    let current = u64::from(page.page);
+    let pager = Pager::new(&page, "/households", &fq);
     let single_village = villages.len() == 1;
     let empty_message = if params.is_filtered() {
         "没有符合条件的农户。请调整或清除筛选条件。".to_string()
@@ -209,11 +195,7 @@ async fn list(
         minijinja::context! {
             frame,
             rows => page.items.iter().map(row_view).collect::<Vec<_>>(),
-            total => count(page.total),
-            page => current,
-            pages => count(pages),
-            prev_href => (current > 1).then(|| page_href(current - 1)),
-            next_href => (current < pages).then(|| page_href(current + 1)),
+            pager,
             params,
             selected_kind => filter.kind.map(|k| k.code()).unwrap_or(""),
             selected_village => filter.village.map(|v| v.to_string()).unwrap_or_default(),

@@ -209,6 +209,35 @@ async fn load(
     Ok((name, cases))
 }
 
+/// An elimination case records no category and usually no risk types of its own (its home visit
+/// confirms the risk is gone): its notice lines show the household's, as monitored.
+async fn with_household_monitoring(
+    state: &AppState,
+    user: &CurrentUser,
+    mut cases: Vec<CaseRecord>,
+) -> Result<Vec<CaseRecord>, AppError> {
+    for c in cases
+        .iter_mut()
+        .filter(|c| c.case.kind == CaseKind::Elimination)
+    {
+        if c.case.category.is_none() {
+            let d = state
+                .store
+                .household_get(&user.actor, &c.household_no)
+                .await?;
+            c.case.category = d.household.monitoring_category;
+        }
+        if c.case.risks.is_empty() {
+            let info = state
+                .store
+                .monitoring_info(&user.actor, &c.household_no)
+                .await?;
+            c.case.risks = info.risks;
+        }
+    }
+    Ok(cases)
+}
+
 fn page(state: &AppState, doc: &NoticeDoc) -> Result<Response, AppError> {
     let html = state.render("notice.html", minijinja::context! { doc })?;
     Ok(Html(html.0).into_response())
@@ -223,26 +252,7 @@ async fn identification(
     user: CurrentUser,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let start = date_param(&q.start, "公示开始日期")?;
-    let filter = CaseFilter {
-        kind: Some(CaseKind::Identification),
-        notice_start: Some(start),
-        ..CaseFilter::default()
-    };
-    let (village, cases) = load(&state, &user, &q, filter).await?;
-    let end = cases.iter().filter_map(|c| c.case.notice_end).max();
-    let s = &state.settings;
-    page(
-        &state,
-        &identification_doc(
-            &s.township_name,
-            &village,
-            &s.supervisory_phone,
-            start,
-            end,
-            &cases,
-        ),
-    )
+    village_notice(&state, &user, &q, CaseKind::Identification).await
 }
 
 async fn elimination(
@@ -250,18 +260,33 @@ async fn elimination(
     user: CurrentUser,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
+    village_notice(&state, &user, &q, CaseKind::Elimination).await
+}
+
+/// The village notice of the cases of `kind` whose notice started on `start`.
+async fn village_notice(
+    state: &AppState,
+    user: &CurrentUser,
+    q: &NoticeQuery,
+    kind: CaseKind,
+) -> Result<Response, AppError> {
     let start = date_param(&q.start, "公示开始日期")?;
     let filter = CaseFilter {
-        kind: Some(CaseKind::Elimination),
+        kind: Some(kind),
         notice_start: Some(start),
         ..CaseFilter::default()
     };
-    let (village, cases) = load(&state, &user, &q, filter).await?;
+    let (village, cases) = load(state, user, q, filter).await?;
+    let cases = with_household_monitoring(state, user, cases).await?;
     let end = cases.iter().filter_map(|c| c.case.notice_end).max();
     let s = &state.settings;
+    let doc = match kind {
+        CaseKind::Identification => identification_doc,
+        CaseKind::Elimination => elimination_doc,
+    };
     page(
-        &state,
-        &elimination_doc(
+        state,
+        &doc(
             &s.township_name,
             &village,
             &s.supervisory_phone,
@@ -290,6 +315,7 @@ async fn result(
         .into_iter()
         .filter(|c| matches!(c.case.state, CaseState::Approved | CaseState::Rejected))
         .collect();
+    let cases = with_household_monitoring(&state, &user, cases).await?;
     let s = &state.settings;
     page(
         &state,

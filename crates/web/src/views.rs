@@ -160,3 +160,44 @@ mod tests {
         assert_eq!(phone_shown(None, false), "");
     }
 }
+
+/// `?page=` as typed: a positive number, page 1 for anything else.
+pub fn page_number(text: &str) -> u32 {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|p| *p >= 1)
+        .unwrap_or(1)
+}
+
+/// What a list shows around its rows: the total, "第 p / n 页" and the previous/next links, which keep
+/// the list's filter (`query`, without `page`).
+#[derive(Debug, serde::Serialize)]
+pub struct Pager {
+    pub total: String,
+    pub page: u64,
+    pub pages: String,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+}
+
+impl Pager {
+    pub fn new<T>(list: &zhenxing_store::Page<T>, path: &str, query: &str) -> Pager {
+        let pages = list.total.div_ceil(u64::from(list.per_page.max(1))).max(1);
+        let current = u64::from(list.page);
+        let href = |p: u64| {
+            if query.is_empty() {
+                format!("{path}?page={p}")
+            } else {
+                format!("{path}?{query}&page={p}")
+            }
+        };
+        Pager {
+            total: count(list.total),
+            page: current,
+            pages: count(pages),
+            prev_href: (current > 1).then(|| href(current - 1)),
+            next_href: (current < pages).then(|| href(current + 1)),
+        }
+    }
+}
