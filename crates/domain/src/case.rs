@@ -404,17 +404,24 @@ pub fn may_record_clue(role: Role) -> bool {
     matches!(role, Role::VillageCadre | Role::TownStaff | Role::Helper)
 }
 
+/// [`may_record_clue`] as a refusal, so a caller can ask before anything about the household.
+pub fn check_may_record_clue(role: Role) -> Result<(), Refusal> {
+    if may_record_clue(role) {
+        Ok(())
+    } else {
+        refuse(format!(
+            "{}不能登记线索或发起风险消除，请由村干部、帮扶责任人或镇乡村振兴办办理",
+            role.label()
+        ))
+    }
+}
+
 impl Case {
     /// Records a clue (identification) or proposes elimination; the first step is the home visit.
     /// The caller checks what only the store knows: no other open case, and for elimination that the
     /// household is monitored and eligible.
     pub fn open(kind: CaseKind, clue: Clue, ctx: &Context) -> Result<Case, Refusal> {
-        if !may_record_clue(ctx.role) {
-            return refuse(format!(
-                "{}不能登记线索或发起风险消除，请由村干部、帮扶责任人或镇乡村振兴办办理",
-                ctx.role.label()
-            ));
-        }
+        check_may_record_clue(ctx.role)?;
         check_not_future(clue.date, ctx.today, "线索")?;
         if clue.reporter.trim().is_empty() {
             return refuse("请填写报告人（申请人、排查干部或预警部门）");

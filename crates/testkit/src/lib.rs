@@ -34,6 +34,9 @@ pub const USERS: &[(&str, &str, Role, &str)] = &[
     ("admin", "管理员", Role::Admin, COUNTY_CODE),
     ("viewer", "镇领导", Role::Viewer, TOWN_CODE),
     ("dept", "医保局", Role::Department, TOWN_CODE),
+    ("county", "县审定赵志强", Role::CountyApprover, COUNTY_CODE),
+    ("helper", "帮扶人陈晓东", Role::Helper, QINGYAN_CODE),
+    ("qingyan2", "青岩村王建国", Role::VillageCadre, QINGYAN_CODE),
 ];
 
 /// Household numbers of [`TestApp::seed_households`].
@@ -607,6 +610,10 @@ impl Client {
         let page = read(req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"))).await;
         let v = serde_json::from_str(&page.text).unwrap_or(Value::Null);
         (page.status, v)
+    }
+
+    pub async fn api_post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
+        self.api_send(reqwest::Method::POST, path, Some(body)).await
     }
 
     pub async fn api_put(&self, path: &str, body: &Value) -> (StatusCode, Value) {

@@ -75,6 +75,8 @@ pub async fn open_case(
     clue: Clue,
 ) -> Result<i64, AppError> {
     user.require_registry()?;
+    // The role first: a user who may not open a case is told so, not what the household lacks.
+    zhenxing_domain::case::check_may_record_clue(user.role()).map_err(|r| refusal(r.0))?;
     let detail = state.store.household_get(&user.actor, household_no).await?;
     let info = state
         .store

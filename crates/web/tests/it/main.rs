@@ -8,6 +8,7 @@ use zhenxing_testkit::{
     TestApp, id18,
 };
 
+mod monitoring;
 mod vendor;
 
 /// The id and version of the head of 张大山's household, read as 青岩's cadre would.
