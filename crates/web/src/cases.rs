@@ -520,12 +520,24 @@ async fn render_case(
             checked: !fields.get(&risk_field(*t)).is_empty(),
         })
         .collect();
+    // Who acted, by the name colleagues know (the login name if the account is gone).
+    let mut names: Vec<(String, String)> = Vec::new();
+    for e in &events {
+        if !names.iter().any(|(u, _)| *u == e.actor)
+            && let Some(u) = state.store.user_by_username(&e.actor).await?
+        {
+            names.push((e.actor.clone(), u.display_name));
+        }
+    }
     let timeline: Vec<EventView> = events
         .iter()
         .map(|e| EventView {
             label: e.kind.label(),
             date: e.date.to_string(),
-            actor: e.actor.clone(),
+            actor: names
+                .iter()
+                .find(|(u, _)| *u == e.actor)
+                .map_or_else(|| e.actor.clone(), |(_, n)| n.clone()),
             at: views::timestamp(&e.at),
             state_after: e.state_after.label(),
             lines: match &e.action {

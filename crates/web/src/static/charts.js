@@ -64,14 +64,17 @@
       animationDuration: 400,
     };
 
+    const titled = spec.show_title !== false;
     if (kind === 'pie') {
+      const narrow = window.innerWidth < 768;
       option.series = [{
         type: 'pie',
-        radius: ['35%', '62%'],
-        center: ['50%', '56%'],
+        radius: narrow ? ['28%', '50%'] : ['35%', '62%'],
+        center: ['50%', titled ? '56%' : '50%'],
         data: data,
         cursor: cursor,
-        label: { fontFamily: FONT, color: INK, formatter: '{b}' },
+        // Long category names wrap instead of being cut at the card's edge.
+        label: { fontFamily: FONT, color: INK, formatter: '{b}', width: narrow ? 70 : 110, overflow: 'break' },
         itemStyle: { borderColor: '#fff', borderWidth: 1 },
       }];
       return option;
@@ -86,10 +89,13 @@
     };
     const valueAxis = {
       type: 'value',
+      // Counts of households and cases: whole-number ticks only.
+      minInterval: 1,
       splitLine: { lineStyle: { color: LINE } },
       axisLabel: { color: MUTED, fontFamily: FONT, formatter: formatNumber },
     };
-    option.grid = { left: 8, right: 24, top: 44, bottom: 8, containLabel: true };
+    // Rotated labels hang left of their bar: keep room for the first one.
+    option.grid = { left: 24, right: 24, top: titled ? 44 : 16, bottom: 8, containLabel: true };
 
     if (kind === 'hbar') {
       // First item on top, as in the data table.
