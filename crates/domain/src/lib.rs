@@ -8,6 +8,7 @@ pub mod case;
 pub mod codes;
 pub mod division;
 pub mod elimination;
+pub mod feed;
 pub mod household;
 pub mod id_number;
 pub mod income;

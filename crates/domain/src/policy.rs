@@ -19,8 +19,24 @@ crate::code_enum!(
         MeasureMonths = ("measure_months", "落实帮扶措施时限"),
         EliminationMonitoredMonths = ("elimination_monitored_months", "风险消除前最短监测期"),
         EliminationStableMonths = ("elimination_stable_months", "风险消除前收入稳定期"),
+        // Parameters of the default screening rules (SCREENING.md), same names as `--set NAME=VALUE`.
+        PrevRuralIncomePc = ("prev_rural_income_pc", "上年全省农村居民人均可支配收入"),
+        MedicalShareExited = ("medical_share_exited", "医疗自付预警比例（脱贫户、监测户）"),
+        MedicalShareOrdinary = ("medical_share_ordinary", "医疗自付预警比例（一般农户）"),
+        StayOopExited = ("stay_oop_exited", "单次住院自付预警线（脱贫户、监测户）"),
+        StayOopOrdinary = ("stay_oop_ordinary", "单次住院自付预警线（一般农户）"),
+        EducationOop = ("education_oop", "非义务教育学年自付预警线"),
+        DisasterLossMin = ("disaster_loss_min", "灾害损失预警线"),
+        DisasterLossShare = ("disaster_loss_share", "灾害损失占纯收入预警比例"),
+        UnemploymentIncomeFactor = ("unemployment_income_factor", "失业预警收入倍数（×监测范围）"),
+        IncomeDropShare = ("income_drop_share", "收入骤减比例"),
+        IncomeDropFactor = ("income_drop_factor", "收入骤减预警收入倍数（×监测范围）"),
+        WaterCutDays = ("water_cut_days", "断水预警天数"),
     }
 );
+
+/// Ratios are stored in ten-thousandths: 0.5 → 5000.
+pub const RATIO_SCALE: i64 = 10_000;
 
 /// How a value is written and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +45,8 @@ pub enum PolicyUnit {
     Yuan,
     Days,
     Months,
+    /// A share or factor, stored in ten-thousandths ([`RATIO_SCALE`]).
+    Ratio,
 }
 
 impl PolicyKey {
@@ -41,7 +59,32 @@ impl PolicyKey {
             PolicyKey::MeasureMonths
             | PolicyKey::EliminationMonitoredMonths
             | PolicyKey::EliminationStableMonths => PolicyUnit::Months,
+            PolicyKey::PrevRuralIncomePc
+            | PolicyKey::StayOopExited
+            | PolicyKey::StayOopOrdinary
+            | PolicyKey::EducationOop
+            | PolicyKey::DisasterLossMin => PolicyUnit::Yuan,
+            PolicyKey::WaterCutDays => PolicyUnit::Days,
+            PolicyKey::MedicalShareExited
+            | PolicyKey::MedicalShareOrdinary
+            | PolicyKey::DisasterLossShare
+            | PolicyKey::UnemploymentIncomeFactor
+            | PolicyKey::IncomeDropShare
+            | PolicyKey::IncomeDropFactor => PolicyUnit::Ratio,
         }
+    }
+
+    /// Is this a parameter of the screening rules (shown with them)?
+    pub fn is_screening(self) -> bool {
+        !matches!(
+            self,
+            PolicyKey::NoticeDays
+                | PolicyKey::IdentificationDays
+                | PolicyKey::HomeVisitDays
+                | PolicyKey::MeasureMonths
+                | PolicyKey::EliminationMonitoredMonths
+                | PolicyKey::EliminationStableMonths
+        )
     }
 
     /// Where the rule comes from, shown next to the value.
@@ -58,6 +101,7 @@ impl PolicyKey {
                 "纳入监测满6个月方可标注风险消除（POLICY.md §5）"
             }
             PolicyKey::EliminationStableMonths => "收入持续稳定6个月以上（POLICY.md §5）",
+            _ => "部门筛查预警规则参数；默认值为占位值（SCREENING.md），请按地方文件修改",
         }
     }
 
@@ -73,6 +117,19 @@ impl PolicyKey {
             PolicyKey::HomeVisitDays => (1, 15),
             PolicyKey::MeasureMonths => (1, 12),
             PolicyKey::EliminationMonitoredMonths | PolicyKey::EliminationStableMonths => (6, 36),
+            PolicyKey::PrevRuralIncomePc
+            | PolicyKey::StayOopExited
+            | PolicyKey::StayOopOrdinary
+            | PolicyKey::EducationOop
+            | PolicyKey::DisasterLossMin => (0, Yuan::from_yuan(10_000_000).fen()),
+            PolicyKey::WaterCutDays => (1, 366),
+            PolicyKey::MedicalShareExited
+            | PolicyKey::MedicalShareOrdinary
+            | PolicyKey::DisasterLossShare
+            | PolicyKey::IncomeDropShare => (0, 10 * RATIO_SCALE),
+            PolicyKey::UnemploymentIncomeFactor | PolicyKey::IncomeDropFactor => {
+                (0, 100 * RATIO_SCALE)
+            }
         }
     }
 
@@ -82,6 +139,7 @@ impl PolicyKey {
             PolicyUnit::Yuan => Yuan::from_fen(value).to_string(),
             PolicyUnit::Days => format!("{value} 天"),
             PolicyUnit::Months => format!("{value} 个月"),
+            PolicyUnit::Ratio => ratio_text(value),
         }
     }
 
@@ -90,6 +148,7 @@ impl PolicyKey {
         match self.unit() {
             PolicyUnit::Yuan => Yuan::from_fen(value).plain(),
             PolicyUnit::Days | PolicyUnit::Months => value.to_string(),
+            PolicyUnit::Ratio => ratio_text(value),
         }
     }
 
@@ -101,6 +160,7 @@ impl PolicyKey {
             PolicyUnit::Days | PolicyUnit::Months => {
                 t.parse::<i64>().map_err(|_| format!("“{t}”不是整数"))?
             }
+            PolicyUnit::Ratio => parse_ratio(t)?,
         };
         let (lo, hi) = self.bounds();
         if value < lo || value > hi {
@@ -120,6 +180,44 @@ impl PolicyKey {
         }
         Ok(value)
     }
+}
+
+/// `5000` → `0.5`, `15000` → `1.5`, `10000` → `1`.
+pub fn ratio_text(value: i64) -> String {
+    let sign = if value < 0 { "-" } else { "" };
+    let v = value.unsigned_abs();
+    let scale = RATIO_SCALE.unsigned_abs();
+    let frac = format!("{:04}", v % scale);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        format!("{sign}{}", v / scale)
+    } else {
+        format!("{sign}{}.{frac}", v / scale)
+    }
+}
+
+/// `0.5` → 5000; at most four decimals, never rounded silently.
+pub fn parse_ratio(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    let bad = || format!("“{t}”不是有效的比例或倍数：应为数字，最多四位小数，如 0.5");
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    if int.is_empty() && frac.is_empty()
+        || frac.len() > 4
+        || !int.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let whole: i64 = if int.is_empty() {
+        0
+    } else {
+        int.parse().map_err(|_| bad())?
+    };
+    let frac_value: i64 = format!("{frac:0<4}").parse().map_err(|_| bad())?;
+    whole
+        .checked_mul(RATIO_SCALE)
+        .and_then(|w| w.checked_add(frac_value))
+        .ok_or_else(bad)
 }
 
 /// One value of the policy table.
@@ -155,6 +253,18 @@ pub fn defaults() -> Vec<PolicyValue> {
         v(PolicyKey::MeasureMonths, 1),
         v(PolicyKey::EliminationMonitoredMonths, 6),
         v(PolicyKey::EliminationStableMonths, 6),
+        v(PolicyKey::PrevRuralIncomePc, Yuan::from_yuan(20_000).fen()),
+        v(PolicyKey::MedicalShareExited, RATIO_SCALE / 2),
+        v(PolicyKey::MedicalShareOrdinary, RATIO_SCALE),
+        v(PolicyKey::StayOopExited, Yuan::from_yuan(6_000).fen()),
+        v(PolicyKey::StayOopOrdinary, Yuan::from_yuan(10_000).fen()),
+        v(PolicyKey::EducationOop, Yuan::from_yuan(10_000).fen()),
+        v(PolicyKey::DisasterLossMin, Yuan::from_yuan(10_000).fen()),
+        v(PolicyKey::DisasterLossShare, RATIO_SCALE / 2),
+        v(PolicyKey::UnemploymentIncomeFactor, RATIO_SCALE * 3 / 2),
+        v(PolicyKey::IncomeDropShare, RATIO_SCALE * 3 / 10),
+        v(PolicyKey::IncomeDropFactor, RATIO_SCALE * 2),
+        v(PolicyKey::WaterCutDays, 30),
     ]
 }
 
@@ -333,6 +443,22 @@ mod tests {
         assert_eq!(PolicyKey::MonitoringLine.parse_value("7,500"), Ok(750_000));
         assert!(PolicyKey::MonitoringLine.parse_value("abc").is_err());
         assert!(PolicyKey::EliminationStableMonths.parse_value("5").is_err());
+    }
+
+    #[test]
+    fn ratios_are_exact_decimals() {
+        assert_eq!(parse_ratio("0.5"), Ok(5_000));
+        assert_eq!(parse_ratio("1.5"), Ok(15_000));
+        assert_eq!(parse_ratio(".3"), Ok(3_000));
+        assert_eq!(parse_ratio("2"), Ok(20_000));
+        assert!(parse_ratio("0.12345").is_err());
+        assert!(parse_ratio("-1").is_err());
+        assert_eq!(ratio_text(5_000), "0.5");
+        assert_eq!(ratio_text(20_000), "2");
+        assert_eq!(ratio_text(3_333), "0.3333");
+        assert_eq!(PolicyKey::MedicalShareExited.parse_value("0.6"), Ok(6_000));
+        assert!(PolicyKey::MedicalShareExited.is_screening());
+        assert!(!PolicyKey::NoticeDays.is_screening());
     }
 
     #[test]
