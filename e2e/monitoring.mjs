@@ -8,7 +8,8 @@
 //
 // Optional: CHROMIUM=/path/to/chromium, E2E_KEEP=1 keeps the temp dir (database, server log).
 // Screenshots go to e2e/test-results/ (gitignored); a failing test also leaves FAILED-<test>-<n>.png
-// there. Exits non-zero when any test fails (node:test sets the exit code).
+// there. Exits non-zero when any test fails (node:test sets the exit code). The server, browser and
+// page helpers are in lib.mjs.
 //
 // The steps are backdated relative to the server's today (read from the overview's 截至 date) so
 // that the chain is legal in one sitting: clue −12, visit −11, data check −10, review −9,
@@ -16,39 +17,25 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  DESKTOP, PHONE, QINGYAN, assertNoHorizontalScroll, columnIndex, createHarness, norm, textOf,
+} from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const SHOTS = join(HERE, 'test-results');
-const BIN = process.env.ZHENXING_BIN;
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const PASSWORD = 'zhenxing-demo';
-const QINGYAN = '青岩村';
 const QINGYAN_CODE = '500110120204';
-const STARTUP_TIMEOUT_MS = 150_000; // demo fill of ~12,500 households on a slow 2-core box
-const DESKTOP = { viewport: { width: 1366, height: 768 }, locale: 'zh-CN' };
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  locale: 'zh-CN',
-  userAgent:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36',
-};
 // An 18-character 居民身份证号码 (17 digits and a digit or X), not part of a longer number.
 const ID_NUMBER = /(?<!\d)\d{17}[\dXx](?!\d)/;
 
-let server; // { proc, url, dir, log }
-let browser;
-const serverErrors = []; // every 5xx any page got, checked after all tests
-const touchPages = new WeakSet(); // pages of a phone context: tapped, not clicked
+// A full-page capture of a phone would paint the fixed tab bar in the middle of the page, over the
+// content; for the picture only, it goes to the end of the page where the user sees it last.
+const PHONE_SHOT_STYLE = '.tabbar { position: static !important; }';
+
+// Phones tap (login and press), desktops click.
+const { start, stop, serverErrors, watch, shot, withPages, press, login } = createHarness({
+  shots: 'test-results',
+  tmpPrefix: 'zhenxing-e2e-monitoring-',
+  tapOnTouch: true,
+  touchShotStyle: PHONE_SHOT_STYLE,
+});
 
 // What the tests learn and hand on, in order.
 const run = {
@@ -60,134 +47,8 @@ const run = {
   caseId: undefined,
 };
 
-// ---------- server ----------
+// ---------- helpers ----------
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer() {
-  assert.ok(BIN, 'set ZHENXING_BIN to the zhenxing binary (see scripts/e2e.sh)');
-  const dir = mkdtempSync(join(tmpdir(), 'zhenxing-e2e-monitoring-'));
-  const port = await freePort();
-  const logPath = join(dir, 'server.log');
-  const logFd = openSync(logPath, 'w');
-  const proc = spawn(
-    BIN,
-    ['serve', '--demo', '--db', `sqlite://${join(dir, 'e2e.db')}`, '--addr', `127.0.0.1:${port}`],
-    { stdio: ['ignore', 'pipe', logFd], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } },
-  );
-  server = { proc, url: undefined, dir, log: logPath }; // so that after() cleans up a failed start
-  let stdout = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not print its URL within ${STARTUP_TIMEOUT_MS / 1000}s:\n${stdout}`)),
-      STARTUP_TIMEOUT_MS,
-    );
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const m = stdout.match(/已启动:\s*(http:\/\/\S+?)\/?\s*$/m);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      let log = '';
-      try { log = readFileSync(logPath, 'utf8').slice(-4000); } catch { /* no log */ }
-      reject(new Error(`server exited early (code ${code}, signal ${signal}):\n${stdout}\n${log}`));
-    });
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-  proc.stdout.resume(); // keep draining the logins and anything later
-  return { proc, url, dir, log: logPath };
-}
-
-async function stopServer() {
-  if (!server) return;
-  const { proc, dir } = server;
-  if (proc.exitCode === null && proc.signalCode === null) {
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGINT'); // graceful shutdown (the server listens for ctrl-c)
-    const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
-  }
-  if (process.env.E2E_KEEP) console.log(`# kept ${dir}`);
-  else rmSync(dir, { recursive: true, force: true });
-  server = undefined;
-}
-
-// Never leave the server behind, even when the runner is interrupted.
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    server?.proc.kill('SIGKILL');
-    process.exit(130);
-  });
-}
-process.once('exit', () => server?.proc.kill('SIGKILL'));
-
-// ---------- browser helpers ----------
-
-async function newPage(options) {
-  const context = await browser.newContext({ baseURL: server.url, ...options });
-  context.setDefaultTimeout(15_000);
-  context.setDefaultNavigationTimeout(30_000);
-  const page = await context.newPage();
-  if (options.hasTouch) touchPages.add(page);
-  watch(page);
-  return page;
-}
-
-function watch(page) {
-  page.on('response', (r) => {
-    if (r.status() >= 500) serverErrors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => serverErrors.push(`page error on ${page.url()}: ${e.message}`));
-}
-
-// A full-page capture of a phone would paint the fixed tab bar in the middle of the page, over the
-// content; for the picture only, it goes to the end of the page where the user sees it last.
-const PHONE_SHOT_STYLE = '.tabbar { position: static !important; }';
-
-async function shot(page, name, fullPage = true) {
-  const style = touchPages.has(page) && fullPage ? PHONE_SHOT_STYLE : undefined;
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage, style });
-}
-
-/** Runs a test body with its own page(s); on failure leaves FAILED-<name>-<n>.png of every open page. */
-async function withPages(name, body) {
-  const pages = [];
-  const open = async (options) => {
-    const p = await newPage(options);
-    pages.push(p);
-    return p;
-  };
-  try {
-    await body(open);
-  } catch (e) {
-    for (const [i, p] of pages.entries()) {
-      await p.screenshot({ path: join(SHOTS, `FAILED-${name}-${i}.png`), fullPage: true }).catch(() => {});
-      e.message += `\n  (page ${i} was at ${p.url()})`;
-    }
-    throw e;
-  } finally {
-    for (const p of pages) await p.context().close().catch(() => {});
-  }
-}
-
-const norm = (s) => (s ?? '').replace(/\s+/g, ' ').trim();
-const textOf = async (locator) => norm(await locator.innerText());
 const toNumber = (shown) => Number(String(shown).replace(/[,\s]/g, ''));
 
 /** `days` after the YYYY-MM-DD date `ymd` (negative: before), as YYYY-MM-DD. */
@@ -197,42 +58,6 @@ function addDays(ymd, days) {
   return d.toISOString().slice(0, 10);
 }
 const daysAgo = (n) => addDays(run.today, -n);
-
-/** Clicks on a desktop, taps on a phone. */
-async function press(page, locator) {
-  if (touchPages.has(page)) await locator.tap();
-  else await locator.click();
-}
-
-/** Fills the login form like a user and waits until the browser has left /login. */
-async function login(page, username) {
-  await page.goto('/login');
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  await press(page, page.getByRole('button', { name: '登录', exact: true }));
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  await page.waitForLoadState('load');
-}
-
-/** Index of a column by its header text in a table. */
-async function columnIndex(table, header) {
-  const headers = (await table.locator('thead th').allInnerTexts()).map(norm);
-  const i = headers.indexOf(header);
-  assert.ok(i >= 0, `column ${header} in ${JSON.stringify(headers)}`);
-  return i;
-}
-
-async function assertNoHorizontalScroll(page, where) {
-  const { scrollWidth, innerWidth, bodyScrollWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    bodyScrollWidth: document.body.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  assert.ok(
-    scrollWidth <= innerWidth && bodyScrollWidth <= innerWidth,
-    `${where}: page scrolls sideways (documentElement ${scrollWidth}px, body ${bodyScrollWidth}px > window ${innerWidth}px)`,
-  );
-}
 
 /** Asserts that every control a thumb has to hit inside `scope` is at least 40 CSS px tall. */
 async function assertTouchTargets(scope, where) {
@@ -375,6 +200,14 @@ async function submitStep(page, label, { dialog } = {}) {
   return { state: await textOf(page.locator('main section.card').first().locator('.badge').first()), dialogText };
 }
 
+/** Opens a page on `device`, logs in as `username` and goes to the case page of the chain. */
+async function openCase(open, device, username) {
+  const page = await open(device);
+  await login(page, username);
+  await page.goto(`/cases/${run.caseId}`);
+  return page;
+}
+
 function requireRun(...keys) {
   for (const k of keys) assert.ok(run[k] !== undefined, `an earlier step did not provide ${k}; see its failure above`);
 }
@@ -382,28 +215,8 @@ function requireRun(...keys) {
 // ---------- tests ----------
 
 describe('monitoring: one household from clue to 监测中', { concurrency: false }, () => {
-  before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const t0 = Date.now();
-    const launching = chromium
-      .launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-          '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync',
-        ],
-      })
-      .then((b) => (browser = b));
-    const starting = startServer().then((s) => (server = s));
-    const [b, s] = await Promise.allSettled([launching, starting]);
-    for (const r of [b, s]) if (r.status === 'rejected') throw r.reason;
-    console.log(`# server up at ${server.url} after ${((Date.now() - t0) / 1000).toFixed(1)}s (demo fill included)`);
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await stopServer();
-  });
+  before(start);
+  after(stop);
 
   test('viewer: the overview shows how many households are 监测中', async () => {
     await withPages('overview-before', async (open) => {
@@ -499,9 +312,7 @@ describe('monitoring: one household from clue to 监测中', { concurrency: fals
   test('desktop: the township clerk checks the data', async () => {
     requireRun('caseId');
     await withPages('desktop-data-check', async (open) => {
-      const page = await open(DESKTOP);
-      await login(page, 'town');
-      await page.goto(`/cases/${run.caseId}`);
+      const page = await openCase(open, DESKTOP, 'town');
       const step = await stepForm(page, '信息比对');
       await step.getByLabel('比对日期').fill(daysAgo(10));
       await step.getByLabel('比对结果').selectOption('是');
@@ -514,9 +325,7 @@ describe('monitoring: one household from clue to 监测中', { concurrency: fals
   test('phone: the cadre records the village review, posts the notice and closes it', async () => {
     requireRun('caseId');
     await withPages('phone-review-notice', async (open) => {
-      const page = await open(PHONE);
-      await login(page, 'qingyan');
-      await page.goto(`/cases/${run.caseId}`);
+      const page = await openCase(open, PHONE, 'qingyan');
 
       let step = await stepForm(page, '村级民主评议');
       await assertNoHorizontalScroll(page, 'phone village review form');
@@ -545,9 +354,7 @@ describe('monitoring: one household from clue to 监测中', { concurrency: fals
   test('desktop: the township reviews and the county approves', async () => {
     requireRun('caseId');
     await withPages('desktop-town-county', async (open) => {
-      const townPage = await open(DESKTOP);
-      await login(townPage, 'town');
-      await townPage.goto(`/cases/${run.caseId}`);
+      const townPage = await openCase(open, DESKTOP, 'town');
       const townStep = await stepForm(townPage, '乡镇审核');
       await townStep.getByLabel('日期', { exact: true }).fill(daysAgo(1));
       await townStep.getByLabel('审核结果').selectOption('是');
@@ -555,9 +362,7 @@ describe('monitoring: one household from clue to 监测中', { concurrency: fals
       const town = await submitStep(townPage, '乡镇审核');
       assert.equal(town.state, '待县级审定');
 
-      const page = await open(DESKTOP);
-      await login(page, 'county');
-      await page.goto(`/cases/${run.caseId}`);
+      const page = await openCase(open, DESKTOP, 'county');
       const step = await stepForm(page, '县级审定');
       await step.getByLabel('日期', { exact: true }).fill(run.today);
       await step.getByLabel('审定结果').selectOption('是');

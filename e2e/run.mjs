@@ -6,178 +6,25 @@
 //
 // Optional: CHROMIUM=/path/to/chromium, E2E_KEEP=1 keeps the temp dir (database, server log).
 // Screenshots of every main step go to e2e/screenshots/ (gitignored); a failing test also leaves
-// FAILED-<test>.png there. Exits non-zero when any test fails (node:test sets the exit code).
+// FAILED-<test>-<n>.png there. Exits non-zero when any test fails (node:test sets the exit code).
+// The server, browser and page helpers are in lib.mjs.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import {
+  DESKTOP, PHONE, QINGYAN, assertNoHorizontalScroll, columnIndex, createHarness, norm, textOf,
+} from './lib.mjs';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const SHOTS = join(HERE, 'screenshots');
-const BIN = process.env.ZHENXING_BIN;
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const PASSWORD = 'zhenxing-demo';
-const QINGYAN = '青岩村';
 const OTHER_VILLAGE = '崇恩村';
-const STARTUP_TIMEOUT_MS = 150_000; // demo fill of ~12,500 households on a slow 2-core box
-const DESKTOP = { viewport: { width: 1366, height: 768 }, locale: 'zh-CN' };
-const PHONE = {
-  viewport: { width: 390, height: 844 },
-  deviceScaleFactor: 2,
-  isMobile: true,
-  hasTouch: true,
-  locale: 'zh-CN',
-  userAgent:
-    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36',
-};
 
-let server; // { proc, url, dir, log }
-let browser;
-const serverErrors = []; // every 5xx any page got, checked after all tests
+const { start, stop, serverErrors, shot, withPages, login } = createHarness({
+  shots: 'screenshots',
+  tmpPrefix: 'zhenxing-e2e-',
+  contextOptions: { acceptDownloads: true },
+});
 
-// ---------- server ----------
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer() {
-  assert.ok(BIN, 'set ZHENXING_BIN to the zhenxing binary (see scripts/e2e.sh)');
-  const dir = mkdtempSync(join(tmpdir(), 'zhenxing-e2e-'));
-  const port = await freePort();
-  const logPath = join(dir, 'server.log');
-  const logFd = openSync(logPath, 'w');
-  const proc = spawn(
-    BIN,
-    ['serve', '--demo', '--db', `sqlite://${join(dir, 'e2e.db')}`, '--addr', `127.0.0.1:${port}`],
-    { stdio: ['ignore', 'pipe', logFd], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' } },
-  );
-  server = { proc, url: undefined, dir, log: logPath }; // so that after() cleans up a failed start
-  let stdout = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`server did not print its URL within ${STARTUP_TIMEOUT_MS / 1000}s:\n${stdout}`)),
-      STARTUP_TIMEOUT_MS,
-    );
-    proc.stdout.setEncoding('utf8');
-    proc.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      const m = stdout.match(/已启动:\s*(http:\/\/\S+?)\/?\s*$/m);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      let log = '';
-      try { log = readFileSync(logPath, 'utf8').slice(-4000); } catch { /* no log */ }
-      reject(new Error(`server exited early (code ${code}, signal ${signal}):\n${stdout}\n${log}`));
-    });
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-  proc.stdout.resume(); // keep draining the logins and anything later
-  return { proc, url, dir, log: logPath };
-}
-
-async function stopServer() {
-  if (!server) return;
-  const { proc, dir } = server;
-  if (proc.exitCode === null && proc.signalCode === null) {
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGINT'); // graceful shutdown (the server listens for ctrl-c)
-    const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(t);
-  }
-  if (process.env.E2E_KEEP) console.log(`# kept ${dir}`);
-  else rmSync(dir, { recursive: true, force: true });
-  server = undefined;
-}
-
-// Never leave the server behind, even when the runner is interrupted.
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.once(sig, () => {
-    server?.proc.kill('SIGKILL');
-    process.exit(130);
-  });
-}
-process.once('exit', () => server?.proc.kill('SIGKILL'));
-
-// ---------- browser helpers ----------
-
-async function newPage(options) {
-  const context = await browser.newContext({ baseURL: server.url, acceptDownloads: true, ...options });
-  context.setDefaultTimeout(15_000);
-  context.setDefaultNavigationTimeout(30_000);
-  const page = await context.newPage();
-  page.on('response', (r) => {
-    if (r.status() >= 500) serverErrors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-  });
-  page.on('pageerror', (e) => serverErrors.push(`page error on ${page.url()}: ${e.message}`));
-  return page;
-}
-
-async function shot(page, name, fullPage = true) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
-}
-
-/** Runs a test body with its own page(s); on failure leaves FAILED-<name>.png of every open page. */
-async function withPages(name, body) {
-  const pages = [];
-  const open = async (options) => {
-    const p = await newPage(options);
-    pages.push(p);
-    return p;
-  };
-  try {
-    await body(open);
-  } catch (e) {
-    for (const [i, p] of pages.entries()) {
-      await p.screenshot({ path: join(SHOTS, `FAILED-${name}-${i}.png`), fullPage: true }).catch(() => {});
-      e.message += `\n  (page ${i} was at ${p.url()})`;
-    }
-    throw e;
-  } finally {
-    for (const p of pages) await p.context().close().catch(() => {});
-  }
-}
-
-const norm = (s) => (s ?? '').replace(/\s+/g, ' ').trim();
-const textOf = async (locator) => norm(await locator.innerText());
-
-/** Fills the login form like a user and waits until the browser has left /login. */
-async function login(page, username, { shotName } = {}) {
-  await page.goto('/login');
-  await page.getByLabel('用户名').fill(username);
-  await page.getByLabel('密码').fill(PASSWORD);
-  if (shotName) await shot(page, shotName);
-  await page.getByRole('button', { name: '登录', exact: true }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  await page.waitForLoadState('load');
-}
-
-/** Index of a column by its header text in a table. */
-async function columnIndex(table, header) {
-  const headers = (await table.locator('thead th').allInnerTexts()).map(norm);
-  const i = headers.indexOf(header);
-  assert.ok(i >= 0, `column ${header} in ${JSON.stringify(headers)}`);
-  return i;
-}
+// ---------- helpers ----------
 
 /** The village cells of the household list's current page. */
 async function listVillages(page) {
@@ -196,45 +43,11 @@ async function filterByVillage(page, village) {
   await page.waitForLoadState('load');
 }
 
-async function assertNoHorizontalScroll(page, where) {
-  const { scrollWidth, innerWidth, bodyScrollWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    bodyScrollWidth: document.body.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  assert.ok(
-    scrollWidth <= innerWidth && bodyScrollWidth <= innerWidth,
-    `${where}: page scrolls sideways (documentElement ${scrollWidth}px, body ${bodyScrollWidth}px > window ${innerWidth}px)`,
-  );
-}
-
 // ---------- tests ----------
 
 describe('zhenxing in the browser', { concurrency: false }, () => {
-  before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
-    const t0 = Date.now();
-    // Both start at once; each is kept as soon as it is up so that after() can stop it even when
-    // the other one failed.
-    const launching = chromium
-      .launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-          '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync',
-        ],
-      })
-      .then((b) => (browser = b));
-    const starting = startServer().then((s) => (server = s));
-    const [b, s] = await Promise.allSettled([launching, starting]);
-    for (const r of [b, s]) if (r.status === 'rejected') throw r.reason;
-    console.log(`# server up at ${server.url} after ${((Date.now() - t0) / 1000).toFixed(1)}s (demo fill included)`);
-  });
-
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await stopServer();
-  });
+  before(start);
+  after(stop);
 
   test('desktop: town logs in, sees the villages, edits a member, and the history shows the change', async () => {
     await withPages('desktop-edit', async (open) => {
