@@ -1,0 +1,283 @@
+//! The feature table: one row per household, one typed column per quantity the rules may use,
+//! computed in one pass over the feed records of the run's window (SCREENING.md semantics: event
+//! records dated in the period P, rolling sums over the 12 months ending with P, latest income with
+//! year ≤ year(P), ages at the event date).
+
+use zhenxing_domain::feed::{
+    DisabilityChange, EmploymentStatus, FeedRecord, HouseRating, HouseholdRef, Period, PoliceEvent,
+    SchoolStatus, VisitType,
+};
+use zhenxing_domain::household::{DisabilityGrade, HouseholdKind, Labour, age_on};
+
+use crate::num::Num;
+use crate::registry::{Registry, id_key};
+
+/// How a numeric feature is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Yuan,
+    Count,
+    Days,
+    /// A share or factor.
+    Ratio,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Type {
+    Bool,
+    Num(Unit),
+}
+
+macro_rules! features {
+    ($($var:ident = ($name:literal, $ty:expr, $label:literal)),+ $(,)?) => {
+        /// The features of the feature table, with their rule names and meanings.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Feature { $($var),+ }
+
+        impl Feature {
+            pub const ALL: &'static [Feature] = &[$(Feature::$var),+];
+            /// The name rules use.
+            pub fn name(self) -> &'static str { match self { $(Feature::$var => $name),+ } }
+            pub fn ty(self) -> Type { match self { $(Feature::$var => $ty),+ } }
+            /// What it means, in Chinese, for the rules page.
+            pub fn label(self) -> &'static str { match self { $(Feature::$var => $label),+ } }
+            pub fn index(self) -> usize { self as usize }
+            pub fn by_name(name: &str) -> Option<Feature> {
+                Feature::ALL.iter().copied().find(|f| f.name().eq_ignore_ascii_case(name))
+            }
+        }
+    };
+}
+
+features! {
+    Exited = ("exited", Type::Bool, "户类型为脱贫户"),
+    Monitored = ("monitored", Type::Bool, "监测户，或有办理中/已纳入监测的识别流程"),
+    Ordinary = ("ordinary", Type::Bool, "户类型为一般农户"),
+    Members = ("members", Type::Num(Unit::Count), "家庭人口数"),
+    MedicalOop12m = ("medical_oop_12m", Type::Num(Unit::Yuan), "近12个月（含本期）家庭成员合规自付合计"),
+    StayOopMax = ("stay_oop_max", Type::Num(Unit::Yuan), "本期单次住院个人自付最高额"),
+    DisabilityNew = ("disability_new", Type::Bool, "本期成员新增残疾或残疾等级加重"),
+    Dropout = ("dropout", Type::Bool, "本期成员义务教育阶段（小学、初中）疑似辍学"),
+    UpperSchoolFeesMax = ("upper_school_fees_max", Type::Num(Unit::Yuan), "本期成员非义务教育学年自付费用最高额"),
+    HouseUnsafe = ("house_unsafe", Type::Bool, "本期房屋鉴定为C级或D级"),
+    LabourLoss = ("labour_loss", Type::Bool, "本期16–59岁有劳动能力成员死亡或伤残"),
+    CivilNew = ("civil_new", Type::Bool, "本期成员有低保、特困或临时救助记录"),
+    DisasterLossMax = ("disaster_loss_max", Type::Num(Unit::Yuan), "本期单次灾害损失最高额"),
+    Unemployed = ("unemployed", Type::Bool, "本期成员有失业记录"),
+    WaterCutDaysMax = ("water_cut_days_max", Type::Num(Unit::Days), "本期断水天数最高值"),
+    IncomePcLatest = ("income_pc_latest", Type::Num(Unit::Yuan), "最近年度（≤本期年份）人均纯收入"),
+    IncomePcPrevious = ("income_pc_previous", Type::Num(Unit::Yuan), "最近年度的上一年人均纯收入"),
+    NetIncomeLatest = ("net_income_latest", Type::Num(Unit::Yuan), "最近年度家庭纯收入"),
+}
+
+/// One column of the feature table (`None` = SQL NULL).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Bool(Vec<Option<bool>>),
+    Num(Vec<Option<Num>>),
+}
+
+/// The feature table of a run.
+#[derive(Debug)]
+pub struct Table {
+    pub period: Period,
+    pub rows: usize,
+    columns: Vec<Column>,
+}
+
+impl Table {
+    pub fn column(&self, f: Feature) -> &Column {
+        &self.columns[f.index()]
+    }
+
+    /// A one-row table with row `row`'s values (to explain one flagged household).
+    pub fn row_view(&self, row: usize) -> Table {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| match c {
+                Column::Bool(v) => Column::Bool(vec![v.get(row).copied().flatten()]),
+                Column::Num(v) => Column::Num(vec![v.get(row).copied().flatten()]),
+            })
+            .collect();
+        Table {
+            period: self.period,
+            rows: 1,
+            columns,
+        }
+    }
+}
+
+fn more_severe(new: Option<DisabilityGrade>, registered: Option<DisabilityGrade>) -> bool {
+    let rank = |g: Option<DisabilityGrade>| match g {
+        Some(DisabilityGrade::One) => 1,
+        Some(DisabilityGrade::Two) => 2,
+        Some(DisabilityGrade::Three) => 3,
+        Some(DisabilityGrade::Four) => 4,
+        None => 5,
+    };
+    new.is_some() && rank(new) < rank(registered)
+}
+
+/// The household a record is about, if it matches the registry.
+pub fn locate(registry: &Registry, subject: &HouseholdRef) -> Option<(u32, Option<u16>)> {
+    match subject {
+        HouseholdRef::Number(no) => registry.household_by_number(no).map(|h| (h, None)),
+        HouseholdRef::Person(id) => {
+            let key = id_key(id)?;
+            registry.person(key).map(|(h, m)| (h, Some(m)))
+        }
+    }
+}
+
+fn max_into(slot: &mut Option<Num>, v: Num) {
+    if slot.is_none_or(|cur| v > cur) {
+        *slot = Some(v);
+    }
+}
+
+/// Computes the feature table for period `period`. Records outside the 12-month window, and records
+/// matching no household, do not count.
+pub fn compute(registry: &Registry, records: &[FeedRecord], period: Period) -> Table {
+    let n = registry.len();
+    let bools =
+        |f: &dyn Fn(usize) -> bool| -> Vec<Option<bool>> { (0..n).map(|i| Some(f(i))).collect() };
+    let hs = &registry.households;
+    let mut medical = vec![Some(Num::ZERO); n];
+    let mut stay = vec![None; n];
+    let mut disability = vec![Some(false); n];
+    let mut dropout = vec![Some(false); n];
+    let mut fees = vec![None; n];
+    let mut house = vec![Some(false); n];
+    let mut labour_loss = vec![Some(false); n];
+    let mut civil = vec![Some(false); n];
+    let mut disaster = vec![None; n];
+    let mut unemployed = vec![Some(false); n];
+    let mut water = vec![None; n];
+
+    for r in records {
+        let date = r.date();
+        if !period.window_contains(12, date) {
+            continue;
+        }
+        let in_p = period.contains(date);
+        let Some((h, m)) = locate(registry, &r.subject()) else {
+            continue;
+        };
+        let hi = h as usize;
+        let member = m.and_then(|m| hs[hi].members.get(usize::from(m)));
+        match r {
+            FeedRecord::Medical {
+                visit_type,
+                out_of_pocket,
+                eligible_out_of_pocket,
+                ..
+            } => {
+                if let Some(sum) = medical[hi].as_mut() {
+                    *sum = sum
+                        .checked_add(Num::from_yuan(*eligible_out_of_pocket))
+                        .unwrap_or(*sum);
+                }
+                if in_p && *visit_type == VisitType::Inpatient {
+                    max_into(&mut stay[hi], Num::from_yuan(*out_of_pocket));
+                }
+            }
+            FeedRecord::Disability { grade, change, .. } if in_p => {
+                let worse = match change {
+                    DisabilityChange::New => true,
+                    DisabilityChange::GradeChange => {
+                        more_severe(*grade, member.and_then(|p| p.disability))
+                    }
+                    DisabilityChange::Cancelled => false,
+                };
+                if worse {
+                    disability[hi] = Some(true);
+                }
+            }
+            FeedRecord::Education {
+                stage,
+                status,
+                fees: f,
+                ..
+            } if in_p => {
+                if stage.is_compulsory() {
+                    if *status == SchoolStatus::SuspectedDropout {
+                        dropout[hi] = Some(true);
+                    }
+                } else {
+                    max_into(&mut fees[hi], Num::from_yuan(*f));
+                }
+            }
+            FeedRecord::Housing { rating, .. }
+                if in_p && matches!(rating, HouseRating::C | HouseRating::D) =>
+            {
+                house[hi] = Some(true);
+            }
+            FeedRecord::Police { event, date, .. } if in_p => {
+                let capable = member.is_some_and(|p| {
+                    matches!(p.labour, Some(Labour::Ordinary | Labour::Skilled))
+                        && (16..=59).contains(&age_on(p.birth, *date))
+                });
+                if matches!(event, PoliceEvent::Death | PoliceEvent::Disability) && capable {
+                    labour_loss[hi] = Some(true);
+                }
+            }
+            FeedRecord::Civil { .. } if in_p => civil[hi] = Some(true),
+            FeedRecord::Disaster { loss, .. } if in_p => {
+                max_into(&mut disaster[hi], Num::from_yuan(*loss));
+            }
+            FeedRecord::Employment { status, .. }
+                if in_p && *status == EmploymentStatus::Unemployed =>
+            {
+                unemployed[hi] = Some(true);
+            }
+            FeedRecord::Water { days, .. } if in_p => {
+                max_into(&mut water[hi], Num::from_int(i64::from(*days)));
+            }
+            _ => {}
+        }
+    }
+
+    let mut pc_latest = Vec::with_capacity(n);
+    let mut pc_previous = Vec::with_capacity(n);
+    let mut net_latest = Vec::with_capacity(n);
+    for h in hs {
+        let (latest, previous) = h.incomes_for(period.year);
+        pc_latest.push(latest.and_then(|r| h.per_capita(r)).map(Num::from_yuan));
+        pc_previous.push(previous.and_then(|r| h.per_capita(r)).map(Num::from_yuan));
+        net_latest.push(latest.map(|r| Num::from_yuan(r.net_income())));
+    }
+
+    let columns: Vec<Column> = Feature::ALL
+        .iter()
+        .map(|f| match f {
+            Feature::Exited => Column::Bool(bools(&|i| hs[i].kind == HouseholdKind::Exited)),
+            Feature::Monitored => Column::Bool(bools(&|i| hs[i].monitored)),
+            Feature::Ordinary => Column::Bool(bools(&|i| hs[i].kind == HouseholdKind::Ordinary)),
+            Feature::Members => Column::Num(
+                hs.iter()
+                    .map(|h| Some(Num::from_int(h.members.len() as i64)))
+                    .collect(),
+            ),
+            Feature::MedicalOop12m => Column::Num(std::mem::take(&mut medical)),
+            Feature::StayOopMax => Column::Num(std::mem::take(&mut stay)),
+            Feature::DisabilityNew => Column::Bool(std::mem::take(&mut disability)),
+            Feature::Dropout => Column::Bool(std::mem::take(&mut dropout)),
+            Feature::UpperSchoolFeesMax => Column::Num(std::mem::take(&mut fees)),
+            Feature::HouseUnsafe => Column::Bool(std::mem::take(&mut house)),
+            Feature::LabourLoss => Column::Bool(std::mem::take(&mut labour_loss)),
+            Feature::CivilNew => Column::Bool(std::mem::take(&mut civil)),
+            Feature::DisasterLossMax => Column::Num(std::mem::take(&mut disaster)),
+            Feature::Unemployed => Column::Bool(std::mem::take(&mut unemployed)),
+            Feature::WaterCutDaysMax => Column::Num(std::mem::take(&mut water)),
+            Feature::IncomePcLatest => Column::Num(std::mem::take(&mut pc_latest)),
+            Feature::IncomePcPrevious => Column::Num(std::mem::take(&mut pc_previous)),
+            Feature::NetIncomeLatest => Column::Num(std::mem::take(&mut net_latest)),
+        })
+        .collect();
+    Table {
+        period,
+        rows: n,
+        columns,
+    }
+}
