@@ -130,15 +130,74 @@ pub fn locate(registry: &Registry, subject: &HouseholdRef) -> Option<(u32, Optio
     }
 }
 
-fn max_into(slot: &mut Option<Num>, v: Num) {
+/// Keeps the larger value; true when `v` became the maximum.
+fn max_into(slot: &mut Option<Num>, v: Num) -> bool {
     if slot.is_none_or(|cur| v > cur) {
         *slot = Some(v);
+        true
+    } else {
+        false
+    }
+}
+
+/// Which record decided a record-based feature, per household (for evidence), and how many medical
+/// records the 12-month sum added up.
+#[derive(Debug, Default)]
+pub struct Witnesses {
+    by_feature: Vec<Vec<Option<u32>>>,
+    pub medical_count: Vec<u32>,
+}
+
+impl Witnesses {
+    fn new(n: usize) -> Witnesses {
+        Witnesses {
+            by_feature: vec![vec![None; n]; Feature::ALL.len()],
+            medical_count: vec![0; n],
+        }
+    }
+
+    /// The index (into the records given to [`compute_explained`]) of the record behind `f`.
+    pub fn record(&self, f: Feature, row: usize) -> Option<usize> {
+        self.by_feature
+            .get(f.index())
+            .and_then(|v| v.get(row).copied().flatten())
+            .map(|i| i as usize)
+    }
+
+    fn set(&mut self, f: Feature, row: usize, record: usize) {
+        if let Some(slot) = self
+            .by_feature
+            .get_mut(f.index())
+            .and_then(|v| v.get_mut(row))
+        {
+            *slot = u32::try_from(record).ok();
+        }
     }
 }
 
 /// Computes the feature table for period `period`. Records outside the 12-month window, and records
 /// matching no household, do not count.
 pub fn compute(registry: &Registry, records: &[FeedRecord], period: Period) -> Table {
+    build(registry, records, period, None)
+}
+
+/// [`compute`], also noting which record decided each feature (for a few households: evidence).
+pub fn compute_explained(
+    registry: &Registry,
+    records: &[FeedRecord],
+    period: Period,
+) -> (Table, Witnesses) {
+    let mut w = Witnesses::new(registry.len());
+    let t = build(registry, records, period, Some(&mut w));
+    (t, w)
+}
+
+fn build(
+    registry: &Registry,
+    records: &[FeedRecord],
+    period: Period,
+    mut witness: Option<&mut Witnesses>,
+) -> Table {
     let n = registry.len();
     let bools =
         |f: &dyn Fn(usize) -> bool| -> Vec<Option<bool>> { (0..n).map(|i| Some(f(i))).collect() };
@@ -155,7 +214,7 @@ pub fn compute(registry: &Registry, records: &[FeedRecord], period: Period) -> T
     let mut unemployed = vec![Some(false); n];
     let mut water = vec![None; n];
 
-    for r in records {
+    for (ri, r) in records.iter().enumerate() {
         let date = r.date();
         if !period.window_contains(12, date) {
             continue;
@@ -166,6 +225,16 @@ pub fn compute(registry: &Registry, records: &[FeedRecord], period: Period) -> T
         };
         let hi = h as usize;
         let member = m.and_then(|m| hs[hi].members.get(usize::from(m)));
+        let mut note = |f: Feature| {
+            if let Some(w) = witness.as_deref_mut() {
+                w.set(f, hi, ri);
+                if f == Feature::MedicalOop12m
+                    && let Some(c) = w.medical_count.get_mut(hi)
+                {
+                    *c += 1;
+                }
+            }
+        };
         match r {
             FeedRecord::Medical {
                 visit_type,
@@ -177,9 +246,13 @@ pub fn compute(registry: &Registry, records: &[FeedRecord], period: Period) -> T
                     *sum = sum
                         .checked_add(Num::from_yuan(*eligible_out_of_pocket))
                         .unwrap_or(*sum);
+                    note(Feature::MedicalOop12m);
                 }
-                if in_p && *visit_type == VisitType::Inpatient {
-                    max_into(&mut stay[hi], Num::from_yuan(*out_of_pocket));
+                if in_p
+                    && *visit_type == VisitType::Inpatient
+                    && max_into(&mut stay[hi], Num::from_yuan(*out_of_pocket))
+                {
+                    note(Feature::StayOopMax);
                 }
             }
             FeedRecord::Disability { grade, change, .. } if in_p => {
@@ -190,8 +263,9 @@ pub fn compute(registry: &Registry, records: &[FeedRecord], period: Period) -> T
                     }
                     DisabilityChange::Cancelled => false,
                 };
-                if worse {
+                if worse && disability[hi] != Some(true) {
                     disability[hi] = Some(true);
+                    note(Feature::DisabilityNew);
                 }
             }
             FeedRecord::Education {
@@ -201,16 +275,20 @@ pub fn compute(registry: &Registry, records: &[FeedRecord], period: Period) -> T
                 ..
             } if in_p => {
                 if stage.is_compulsory() {
-                    if *status == SchoolStatus::SuspectedDropout {
+                    if *status == SchoolStatus::SuspectedDropout && dropout[hi] != Some(true) {
                         dropout[hi] = Some(true);
+                        note(Feature::Dropout);
                     }
-                } else {
-                    max_into(&mut fees[hi], Num::from_yuan(*f));
+                } else if max_into(&mut fees[hi], Num::from_yuan(*f)) {
+                    note(Feature::UpperSchoolFeesMax);
                 }
             }
             FeedRecord::Housing { rating, .. }
                 if in_p && matches!(rating, HouseRating::C | HouseRating::D) =>
             {
+                if house[hi] != Some(true) {
+                    note(Feature::HouseUnsafe);
+                }
                 house[hi] = Some(true);
             }
             FeedRecord::Police { event, date, .. } if in_p => {
@@ -218,21 +296,39 @@ pub fn compute(registry: &Registry, records: &[FeedRecord], period: Period) -> T
                     matches!(p.labour, Some(Labour::Ordinary | Labour::Skilled))
                         && (16..=59).contains(&age_on(p.birth, *date))
                 });
-                if matches!(event, PoliceEvent::Death | PoliceEvent::Disability) && capable {
+                if matches!(event, PoliceEvent::Death | PoliceEvent::Disability)
+                    && capable
+                    && labour_loss[hi] != Some(true)
+                {
                     labour_loss[hi] = Some(true);
+                    note(Feature::LabourLoss);
                 }
             }
-            FeedRecord::Civil { .. } if in_p => civil[hi] = Some(true),
+            FeedRecord::Civil { .. } if in_p => {
+                if civil[hi] != Some(true) {
+                    note(Feature::CivilNew);
+                }
+                civil[hi] = Some(true);
+            }
             FeedRecord::Disaster { loss, .. } if in_p => {
-                max_into(&mut disaster[hi], Num::from_yuan(*loss));
+                let grew = max_into(&mut disaster[hi], Num::from_yuan(*loss));
+                if grew {
+                    note(Feature::DisasterLossMax);
+                }
             }
             FeedRecord::Employment { status, .. }
                 if in_p && *status == EmploymentStatus::Unemployed =>
             {
+                if unemployed[hi] != Some(true) {
+                    note(Feature::Unemployed);
+                }
                 unemployed[hi] = Some(true);
             }
             FeedRecord::Water { days, .. } if in_p => {
-                max_into(&mut water[hi], Num::from_int(i64::from(*days)));
+                let grew = max_into(&mut water[hi], Num::from_int(i64::from(*days)));
+                if grew {
+                    note(Feature::WaterCutDaysMax);
+                }
             }
             _ => {}
         }

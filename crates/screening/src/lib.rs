@@ -6,12 +6,16 @@
 //! Semantics follow `shared/domain/SCREENING.md` to the letter: strict comparisons, the 12-month
 //! window ending with the period, ages at the event date, who counts as monitored.
 
+pub mod defaults;
 pub mod features;
 pub mod num;
 pub mod registry;
 pub mod rule;
+pub mod run;
 
+pub use defaults::{RuleDef, default_rules};
 pub use features::{Feature, Table};
 pub use num::Num;
 pub use registry::{Household, Person, Registry, id_key, id_text};
 pub use rule::{Node, RuleError, compile};
+pub use run::{CompiledRule, Hit, Params, compile_rules, screen};
