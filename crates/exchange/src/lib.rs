@@ -34,6 +34,23 @@ pub struct RosterContext {
     pub today: time::Date,
 }
 
+impl RosterContext {
+    /// A context bound to no deployment (batch screening of files): any township is accepted, and
+    /// each village named in the file gets a stand-in code, its name kept in
+    /// [`Roster::village_name`].
+    pub fn open(today: time::Date) -> RosterContext {
+        RosterContext {
+            township: String::new(),
+            villages: Vec::new(),
+            today,
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.township.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Severity {
     /// The household is not imported.
@@ -96,6 +113,13 @@ pub struct Roster {
     /// For rows of households rejected after reading ([`Roster::check_registry`]).
     township: String,
     village_names: HashMap<DivisionCode, String>,
+}
+
+impl Roster {
+    /// The village's name as the context (or, for an open context, the file) gives it.
+    pub fn village_name(&self, code: &DivisionCode) -> Option<&str> {
+        self.village_names.get(code).map(String::as_str)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

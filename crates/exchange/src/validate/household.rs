@@ -5,7 +5,7 @@ use zhenxing_domain::codes::CodeEnum;
 use zhenxing_domain::household::{
     HouseholdKind, MonitoringCategory, Relation, parse_group, parse_yes_no, village_stem,
 };
-use zhenxing_domain::{Household, IncomeError, IncomeRecord, Member, Yuan};
+use zhenxing_domain::{DivisionCode, Household, IncomeError, IncomeRecord, Member, Yuan};
 
 use super::{Assembler, Draft, HeaderInfo, HouseholdHead, cell, parse_count};
 use crate::layout::{Field, HOUSEHOLD_FIELDS, SPECS};
@@ -58,6 +58,23 @@ fn shown(text: &str) -> &str {
 }
 
 impl Assembler<'_> {
+    /// The stand-in code of a village named by the file (open context): `999999` + its number.
+    fn found_village(&mut self, name: &str) -> Option<DivisionCode> {
+        let stem = village_stem(name);
+        if let Some((_, code)) = self
+            .found_villages
+            .iter()
+            .find(|(n, _)| village_stem(n) == stem)
+        {
+            return Some(code.clone());
+        }
+        let code =
+            DivisionCode::parse(&format!("999999{:06}", self.found_villages.len() + 1)).ok()?;
+        self.found_villages
+            .push((name.trim().to_string(), code.clone()));
+        Some(code)
+    }
+
     pub(super) fn parse_household(
         &mut self,
         h: &HeaderInfo,
@@ -71,7 +88,7 @@ impl Assembler<'_> {
         let town = cell(&h.cols, row.cells, Field::Town);
         if town.is_empty() {
             self.error(h, n, Field::Town, no, "乡（镇）不能为空".to_string());
-        } else if town_stem(town) != self.town_stem {
+        } else if !self.ctx.is_open() && town_stem(town) != self.town_stem {
             let msg = format!("乡（镇）“{town}”不是本系统的乡镇（{}）", self.ctx.township);
             self.error(h, n, Field::Town, no, msg);
         }
@@ -81,6 +98,8 @@ impl Assembler<'_> {
             self.error(h, n, Field::Village, no, "行政村不能为空".to_string());
         } else if let Some(code) = self.villages.get(village_stem(village)) {
             head.village = Some((*code).clone());
+        } else if self.ctx.is_open() {
+            head.village = self.found_village(village);
         } else {
             let msg = format!("行政村“{village}”不是{}的村（社区）", self.ctx.township);
             self.error(h, n, Field::Village, no, msg);

@@ -40,6 +40,8 @@ pub(crate) struct Assembler<'c> {
     ctx: &'c RosterContext,
     town_stem: &'c str,
     villages: HashMap<&'c str, &'c DivisionCode>,
+    /// Open context only: villages named by the file, with their stand-in codes, in first-seen order.
+    found_villages: Vec<(String, DivisionCode)>,
     header: Option<HeaderInfo>,
     /// Non-blank rows seen while looking for the header; the first is kept to name missing columns.
     searched: usize,
@@ -171,6 +173,7 @@ impl<'c> Assembler<'c> {
             ctx,
             town_stem: town_stem(&ctx.township),
             villages,
+            found_villages: Vec::new(),
             header: None,
             searched: 0,
             first_row: None,
@@ -477,6 +480,7 @@ impl<'c> Assembler<'c> {
                 .villages
                 .iter()
                 .map(|(n, c)| (c.clone(), n.clone()))
+                .chain(self.found_villages.into_iter().map(|(n, c)| (c, n)))
                 .collect(),
         };
         Ok((roster, wanted))
