@@ -10,6 +10,7 @@ pub mod defaults;
 pub mod features;
 pub mod num;
 pub mod registry;
+pub mod report;
 pub mod rule;
 pub mod run;
 
