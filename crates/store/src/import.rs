@@ -278,12 +278,16 @@ async fn update_household(
     if let Some((before, after)) = diff(&household_view(&current.household), &household_view(new)) {
         update_household_row(tx, current.key, new).await?;
         if current.household.village != new.village {
-            // Cases are scoped by a copy of the household's village.
-            sqlx::query("UPDATE cases SET village_code = $1 WHERE household_id = $2")
+            // Cases and warnings are scoped by a copy of the household's village.
+            for table in ["cases", "warnings"] {
+                sqlx::query(&format!(
+                    "UPDATE {table} SET village_code = $1 WHERE household_id = $2"
+                ))
                 .bind(new.village.as_str().to_string())
                 .bind(current.key.id)
                 .execute(&mut **tx)
                 .await?;
+            }
         }
         audit_insert(
             tx,

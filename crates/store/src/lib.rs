@@ -8,6 +8,7 @@ mod audit;
 mod households;
 mod import;
 mod monitoring;
+mod screening;
 mod sql;
 mod users;
 
@@ -24,6 +25,7 @@ use zhenxing_domain::risk::RiskType;
 use zhenxing_domain::{DivisionCode, DivisionLevel, Member, PolicyValue, Role, Yuan};
 
 pub use monitoring::MONITORING_AUDIT_FIELDS;
+pub use screening::SCREENING_AUDIT_FIELDS;
 pub use sql::{Backend, SqlStore};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -401,6 +403,148 @@ pub struct MonitoringOverview {
     pub eliminated_total: u64,
 }
 
+// --- department feeds and screening ---
+
+/// An accepted feed file, as the uploader sent it (records are given beside it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedUpload {
+    pub kind: zhenxing_domain::feed::FeedKind,
+    pub period: zhenxing_domain::feed::Period,
+    pub file_name: String,
+    /// SHA-256 of the file's bytes (hex): the same file uploaded again is detected by it.
+    pub content_hash: String,
+    /// Data rows in the file (malformed ones included).
+    pub rows_total: u64,
+    pub rows_malformed: u64,
+}
+
+/// A record whose person or household is not in the registry (in scope), for the uploader.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnmatchedRecord {
+    /// 1-based row of the file.
+    pub row: usize,
+    /// The ID number (masked) or 户编号 it names.
+    pub subject: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UploadOutcome {
+    pub upload_id: i64,
+    /// The same file (kind, period and content hash) was uploaded before: nothing was written.
+    pub duplicate: bool,
+    pub matched: u64,
+    pub unmatched: Vec<UnmatchedRecord>,
+}
+
+/// One upload in the history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FeedUploadRow {
+    pub id: i64,
+    pub kind: zhenxing_domain::feed::FeedKind,
+    pub period: String,
+    pub file_name: String,
+    pub rows_total: i64,
+    pub rows_matched: i64,
+    pub rows_unmatched: i64,
+    pub rows_malformed: i64,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+/// A stored screening rule.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredRule {
+    pub def: zhenxing_screening::RuleDef,
+    pub version: i64,
+    /// One of the shipped rules of SCREENING.md (its expression may have been edited).
+    pub is_default: bool,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+/// One warning of a run, before the store decides its status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunHit {
+    pub household_no: String,
+    pub rule_id: String,
+    pub risk_type: RiskType,
+    pub evidence: String,
+}
+
+zhenxing_domain::code_enum!(
+    /// Where a warning stands.
+    WarningStatus, "预警状态" {
+        New = ("new", "待处理"),
+        Monitored = ("monitored", "监测户信息"),
+        Converted = ("converted", "已转为线索"),
+        Dismissed = ("dismissed", "已排除"),
+    }
+);
+
+impl WarningStatus {
+    pub fn is_open(self) -> bool {
+        matches!(self, WarningStatus::New | WarningStatus::Monitored)
+    }
+}
+
+/// A run's summary.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RunOutcome {
+    pub run_id: i64,
+    /// Warnings created with status `new` (village queue) and `monitored` (helper information).
+    pub new: u64,
+    pub monitored: u64,
+    /// Hits on a (household, rule) that already had an open warning: evidence added, no new warning.
+    pub updated: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RunRow {
+    pub id: i64,
+    pub period: String,
+    pub started_by: String,
+    pub started_at: String,
+    /// Parameters as `name=value` lines.
+    pub params: String,
+    pub hits: i64,
+    pub new: i64,
+    pub monitored: i64,
+    pub updated: i64,
+}
+
+/// Filters of the warning queue.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WarningFilter {
+    pub village: Option<DivisionCode>,
+    pub rule_id: Option<String>,
+    pub status: Option<WarningStatus>,
+    /// Only open warnings (`new` and `monitored`).
+    pub open_only: bool,
+    pub period: Option<String>,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WarningRow {
+    pub id: i64,
+    pub version: i64,
+    pub household_no: String,
+    pub village_code: DivisionCode,
+    pub village_name: String,
+    pub head_name: Option<String>,
+    pub rule_id: String,
+    pub rule_name: String,
+    pub risk_type: RiskType,
+    pub status: WarningStatus,
+    /// Evidence lines, newest first (`2026-03：…`).
+    pub evidence: String,
+    pub first_period: String,
+    pub last_period: String,
+    pub dismiss_reason: Option<String>,
+    pub case_id: Option<i64>,
+    pub updated_at: String,
+}
+
 /// The store as the rest of the system sees it. One implementation ([`SqlStore`]) serves SQLite and
 /// PostgreSQL; the trait is the seam for a distributed backend and keeps callers off SQL.
 #[async_trait]
@@ -571,6 +715,76 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<MonitoredRow>>;
     /// Counts for the overview; `today` decides what is overdue.
     async fn monitoring_overview(&self, actor: &Actor, today: Date) -> Result<MonitoringOverview>;
+
+    // --- department feeds and screening ---
+    /// Stores an accepted feed file and its records in one transaction, matching each record's
+    /// person or household against the registry (15-digit IDs are already upgraded); a file seen
+    /// before (kind, period, content hash) changes nothing and says so.
+    async fn feed_upload(
+        &self,
+        actor: &Actor,
+        upload: &FeedUpload,
+        records: &[(usize, zhenxing_domain::feed::FeedRecord)],
+    ) -> Result<UploadOutcome>;
+    async fn feed_uploads(&self, actor: &Actor, page: PageRequest) -> Result<Page<FeedUploadRow>>;
+    /// The registry of the actor's scope as screening sees it, and the feed records dated in the
+    /// 12 months ending with `period`.
+    async fn screening_snapshot(
+        &self,
+        actor: &Actor,
+        period: zhenxing_domain::feed::Period,
+    ) -> Result<(
+        Vec<zhenxing_screening::Household>,
+        Vec<zhenxing_domain::feed::FeedRecord>,
+    )>;
+    /// The rule set (the defaults of SCREENING.md are seeded on first use), in id order.
+    async fn screening_rules(&self) -> Result<Vec<StoredRule>>;
+    /// Creates or changes a rule (the caller has compiled it); `expected_version` for a change.
+    async fn screening_rule_save(
+        &self,
+        actor: &Actor,
+        rule: &zhenxing_screening::RuleDef,
+        expected_version: Option<i64>,
+    ) -> Result<()>;
+    /// Records a run and its hits in one transaction: a (household, rule) with an open warning
+    /// gains the evidence; otherwise a warning is created, `monitored` when the household is
+    /// monitored (监测户 or an open/approved identification case), else `new`.
+    async fn screening_run_record(
+        &self,
+        actor: &Actor,
+        period: zhenxing_domain::feed::Period,
+        params: &str,
+        hits: &[RunHit],
+    ) -> Result<RunOutcome>;
+    async fn screening_runs(&self, actor: &Actor, page: PageRequest) -> Result<Page<RunRow>>;
+    async fn warnings_list(
+        &self,
+        actor: &Actor,
+        filter: &WarningFilter,
+        page: PageRequest,
+    ) -> Result<Page<WarningRow>>;
+    async fn warnings_export(
+        &self,
+        actor: &Actor,
+        filter: &WarningFilter,
+    ) -> Result<Vec<WarningRow>>;
+    async fn warning_get(&self, actor: &Actor, id: i64) -> Result<WarningRow>;
+    /// 排除: closes an open warning with a reason (versioned, audited).
+    async fn warning_dismiss(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        reason: &str,
+    ) -> Result<()>;
+    /// Marks an open warning as turned into the identification case `case_id`.
+    async fn warning_convert(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        case_id: i64,
+    ) -> Result<()>;
 
     // --- audit ---
     async fn audit_record(

@@ -80,7 +80,7 @@ fn req_date(row: &AnyRow, col: &str) -> Result<Date> {
     opt_date(row, col)?.ok_or_else(|| corrupt(col, "NULL"))
 }
 
-fn village(row: &AnyRow, col: &str) -> Result<DivisionCode> {
+pub(crate) fn village(row: &AnyRow, col: &str) -> Result<DivisionCode> {
     let v: String = row.try_get(col)?;
     DivisionCode::parse(&v).map_err(|_| corrupt(col, &v))
 }
@@ -91,7 +91,7 @@ fn group(row: &AnyRow) -> Result<Option<u16>> {
         .and_then(|g| u16::try_from(g).ok()))
 }
 
-fn count_u64(n: i64) -> u64 {
+pub(crate) fn count_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
@@ -126,17 +126,17 @@ fn label_value(l: Option<&'static str>) -> Value {
     l.map_or(Value::Null, |l| json!(l))
 }
 
-fn text_value(s: &str) -> Value {
+pub(crate) fn text_value(s: &str) -> Value {
     if s.is_empty() { Value::Null } else { json!(s) }
 }
 
 /// A unique-index violation (one open case, one current pairing) as the caller's conflict.
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
 /// The narrowest division both the scope and a village filter allow, or None if they are disjoint.
-fn narrow<'a>(
+pub(crate) fn narrow<'a>(
     scope: &'a DivisionCode,
     village: Option<&'a DivisionCode>,
 ) -> Option<&'a DivisionCode> {
@@ -149,7 +149,7 @@ fn narrow<'a>(
 }
 
 /// ` WHERE {col} …` limiting a code column to `scope`: equality for a village, a range above it.
-fn push_scope(q: &mut Query, col: &str, scope: &DivisionCode) {
+pub(crate) fn push_scope(q: &mut Query, col: &str, scope: &DivisionCode) {
     if scope.level() == DivisionLevel::Village {
         let p = q.arg(Arg::Text(scope.as_str().to_string()));
         q.sql.push_str(&format!(" WHERE {col} = {p}"));
@@ -163,7 +163,7 @@ fn push_scope(q: &mut Query, col: &str, scope: &DivisionCode) {
 }
 
 /// ` AND (household number prefix OR head's name substring)` for a non-blank text.
-fn push_text(q: &mut Query, text: Option<&str>) {
+pub(crate) fn push_text(q: &mut Query, text: Option<&str>) {
     if let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) {
         let prefix = q.arg(Arg::Text(format!("{}%", like_escape(t))));
         let inner = q.arg(Arg::Text(format!("%{}%", like_escape(t))));
@@ -235,7 +235,7 @@ fn case_view(c: &Case) -> Map<String, Value> {
 }
 
 /// Only the values that are set (a creation lists what it created).
-fn without_nulls(v: Map<String, Value>) -> Value {
+pub(crate) fn without_nulls(v: Map<String, Value>) -> Value {
     Value::Object(v.into_iter().filter(|(_, x)| !x.is_null()).collect())
 }
 
@@ -396,7 +396,7 @@ fn case_effect(
     Some(after)
 }
 
-async fn household_in_scope(
+pub(crate) async fn household_in_scope(
     conn: &mut AnyConnection,
     actor: &Actor,
     household_no: &str,
@@ -570,11 +570,11 @@ fn monitored_from_row(row: &AnyRow) -> Result<MonitoredRow> {
     })
 }
 
-fn page_bounds(page: PageRequest) -> (u32, u32) {
+pub(crate) fn page_bounds(page: PageRequest) -> (u32, u32) {
     (page.page.max(1), page.per_page.clamp(1, 500))
 }
 
-fn empty_page<T>(page: PageRequest) -> Page<T> {
+pub(crate) fn empty_page<T>(page: PageRequest) -> Page<T> {
     let (page_no, per_page) = page_bounds(page);
     Page {
         items: Vec::new(),
@@ -584,7 +584,7 @@ fn empty_page<T>(page: PageRequest) -> Page<T> {
     }
 }
 
-fn push_limit(q: &mut Query, page: PageRequest) {
+pub(crate) fn push_limit(q: &mut Query, page: PageRequest) {
     let (page_no, per_page) = page_bounds(page);
     let limit = q.arg(Arg::Int(i64::from(per_page)));
     let offset = q.arg(Arg::Int(i64::from(page_no - 1) * i64::from(per_page)));

@@ -102,8 +102,8 @@ impl SqlStore {
         Ok(store)
     }
 
-    /// Applies pending migrations, seeds the divisions if there are none and the documented policy
-    /// defaults that are missing. Idempotent.
+    /// Applies pending migrations, seeds the divisions if there are none, and the documented policy
+    /// defaults and screening rules that are missing (edited ones are kept). Idempotent.
     pub async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
@@ -122,6 +122,7 @@ impl SqlStore {
             tx.commit().await?;
         }
         self.policy_seed().await?;
+        self.rules_seed().await?;
         Ok(())
     }
 
@@ -524,6 +525,98 @@ impl crate::Store for SqlStore {
         today: time::Date,
     ) -> Result<crate::MonitoringOverview> {
         self.monitoring_overview_impl(actor, today).await
+    }
+    async fn feed_upload(
+        &self,
+        actor: &crate::Actor,
+        upload: &crate::FeedUpload,
+        records: &[(usize, zhenxing_domain::feed::FeedRecord)],
+    ) -> Result<crate::UploadOutcome> {
+        self.feed_upload_impl(actor, upload, records).await
+    }
+    async fn feed_uploads(
+        &self,
+        actor: &crate::Actor,
+        page: crate::PageRequest,
+    ) -> Result<crate::Page<crate::FeedUploadRow>> {
+        self.feed_uploads_impl(actor, page).await
+    }
+    async fn screening_snapshot(
+        &self,
+        actor: &crate::Actor,
+        period: zhenxing_domain::feed::Period,
+    ) -> Result<(
+        Vec<zhenxing_screening::Household>,
+        Vec<zhenxing_domain::feed::FeedRecord>,
+    )> {
+        self.screening_snapshot_impl(actor, period).await
+    }
+    async fn screening_rules(&self) -> Result<Vec<crate::StoredRule>> {
+        self.screening_rules_impl().await
+    }
+    async fn screening_rule_save(
+        &self,
+        actor: &crate::Actor,
+        rule: &zhenxing_screening::RuleDef,
+        expected_version: Option<i64>,
+    ) -> Result<()> {
+        self.screening_rule_save_impl(actor, rule, expected_version)
+            .await
+    }
+    async fn screening_run_record(
+        &self,
+        actor: &crate::Actor,
+        period: zhenxing_domain::feed::Period,
+        params: &str,
+        hits: &[crate::RunHit],
+    ) -> Result<crate::RunOutcome> {
+        self.screening_run_record_impl(actor, period, params, hits)
+            .await
+    }
+    async fn screening_runs(
+        &self,
+        actor: &crate::Actor,
+        page: crate::PageRequest,
+    ) -> Result<crate::Page<crate::RunRow>> {
+        self.screening_runs_impl(actor, page).await
+    }
+    async fn warnings_list(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::WarningFilter,
+        page: crate::PageRequest,
+    ) -> Result<crate::Page<crate::WarningRow>> {
+        self.warnings_list_impl(actor, filter, page).await
+    }
+    async fn warnings_export(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::WarningFilter,
+    ) -> Result<Vec<crate::WarningRow>> {
+        self.warnings_export_impl(actor, filter).await
+    }
+    async fn warning_get(&self, actor: &crate::Actor, id: i64) -> Result<crate::WarningRow> {
+        self.warning_get_impl(actor, id).await
+    }
+    async fn warning_dismiss(
+        &self,
+        actor: &crate::Actor,
+        id: i64,
+        expected_version: i64,
+        reason: &str,
+    ) -> Result<()> {
+        self.warning_dismiss_impl(actor, id, expected_version, reason)
+            .await
+    }
+    async fn warning_convert(
+        &self,
+        actor: &crate::Actor,
+        id: i64,
+        expected_version: i64,
+        case_id: i64,
+    ) -> Result<()> {
+        self.warning_convert_impl(actor, id, expected_version, case_id)
+            .await
     }
     async fn audit_record(
         &self,
