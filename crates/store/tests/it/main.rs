@@ -615,3 +615,4 @@ async fn users_logins_and_sessions() {
 }
 
 mod monitoring;
+mod screening;
