@@ -166,16 +166,30 @@ pub fn compile(text: &str) -> Result<Node, RuleError> {
         .and_then(|mut p| {
             let e = p.parse_expr()?;
             // Anything after the expression is an error, not silently ignored.
-            if p.peek_token().token != sqlparser::tokenizer::Token::EOF {
+            let next = p.peek_token();
+            if next.token != sqlparser::tokenizer::Token::EOF {
                 return Err(sqlparser::parser::ParserError::ParserError(format!(
-                    "表达式结束后还有多余内容：{}",
-                    p.peek_token()
+                    "表达式结束后还有多余内容：{}{}",
+                    next.token, next.span.start
                 )));
             }
             Ok(e)
         })
-        .map_err(|e| RuleError {
-            message: format!("规则表达式语法错误：{}", parser_message(&e.to_string())),
+        .map_err(|e| {
+            let mut message = parser_message(&e.to_string());
+            // sqlparser gives no position when the text ends too early: that is its end.
+            if !message.ends_with("列）") {
+                let line = text.split('\n').count();
+                let column = text
+                    .split('\n')
+                    .next_back()
+                    .map_or(0, |l| l.chars().count())
+                    + 1;
+                message = format!("{message}（第 {line} 行第 {column} 列，表达式不完整）");
+            }
+            RuleError {
+                message: format!("规则表达式语法错误：{message}"),
+            }
         })?;
     let (node, ty) = lower(&expr)?;
     expect_bool(ty, "整个规则")?;
@@ -189,7 +203,9 @@ fn parser_message(raw: &str) -> String {
         .trim_start_matches("sql tokenizer error: ");
     let raw = raw
         .replace("Expected: ", "此处应为 ")
-        .replace(", found: ", "，实际为 ");
+        .replace(", found: ", "，实际为 ")
+        .replace("an expression", "表达式")
+        .replace("实际为 EOF", "实际已到结尾");
     match raw.rsplit_once(" at Line: ") {
         Some((msg, pos)) => {
             let pos = pos.replace(", Column: ", " 行第 ");

@@ -183,7 +183,9 @@ fn explain_all(
                     }
                 }
             }
-            parts.dedup();
+            // The same comparison twice (income_drop's two thresholds may coincide) is said once.
+            let mut seen = HashSet::new();
+            parts.retain(|p| seen.insert(p.clone()));
             parts.join("；")
         })
         .collect()
@@ -274,6 +276,17 @@ impl Explain<'_> {
                 };
                 let right = show(self.value(r, row), unit_of(l));
                 out.push(format!("{left} {} {right}", op.symbol()));
+                // A threshold computed from the household's own values (previous income, latest
+                // 纯收入) names them too: the evidence names every value used.
+                let mut names = Vec::new();
+                r.names(&mut names);
+                for n in names {
+                    if let Some(f) = Feature::by_name(&n)
+                        && matches!(f.ty(), Type::Num(_))
+                    {
+                        out.push(self.feature_text(f, row));
+                    }
+                }
             }
             // NOT monitored and the like: a condition, not evidence.
             _ => {}
