@@ -61,6 +61,7 @@ pub struct ApiDoc;
 async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_monitoring::MonitoringApi::openapi());
+    doc.merge(crate::api_screening::ScreeningApi::openapi());
     Json(doc).into_response()
 }
 

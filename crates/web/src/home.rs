@@ -103,6 +103,8 @@ struct Queue {
     overdue_text: String,
     no_measure: Option<String>,
     mine: Option<String>,
+    /// Open `new` warnings waiting in the queue (cadres and the town office).
+    warnings: Option<String>,
 }
 
 async fn work_queue(state: &AppState, user: &CurrentUser) -> Result<Option<Queue>, AppError> {
@@ -209,7 +211,13 @@ async fn work_queue(state: &AppState, user: &CurrentUser) -> Result<Option<Queue
     } else {
         None
     };
+    let warnings = if crate::screening::may_handle_warnings(role) {
+        Some(count(crate::warnings::open_new_count(state, user).await?))
+    } else {
+        None
+    };
     Ok(Some(Queue {
+        warnings,
         tasks,
         total: count(total),
         overdue,
@@ -225,7 +233,11 @@ async fn home(State(state): State<AppState>, user: CurrentUser) -> Result<Respon
         return Ok(state
             .render(
                 "home.html",
-                minijinja::context! { frame, registry => false },
+                minijinja::context! {
+                    frame,
+                    registry => false,
+                    can_upload => crate::screening::may_upload_feeds(user.role()),
+                },
             )?
             .into_response());
     }

@@ -6,6 +6,7 @@
 
 mod api;
 mod api_monitoring;
+mod api_screening;
 mod assistance;
 mod auth;
 mod case_forms;
@@ -13,6 +14,7 @@ mod cases;
 mod csrf;
 mod error;
 pub mod exports;
+mod feeds;
 mod forms;
 mod history;
 mod home;
@@ -22,12 +24,15 @@ mod monitoring;
 mod notices;
 mod overview;
 mod policy_admin;
+pub mod screening;
+mod screening_pages;
 mod session_store;
 mod state;
 mod templates;
 mod users;
 mod vendor;
 mod views;
+mod warnings;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -86,7 +91,11 @@ pub fn router(store: Arc<dyn Store>, settings: Settings) -> Router {
         .merge(overview::routes())
         .merge(notices::routes())
         .merge(policy_admin::routes())
+        .merge(feeds::routes())
+        .merge(warnings::routes())
+        .merge(screening_pages::routes())
         .merge(api_monitoring::routes())
+        .merge(api_screening::routes())
         .merge(api::routes())
         .merge(templates::static_routes())
         .merge(vendor::routes())

@@ -7,7 +7,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
-use zhenxing_store::{Count, MonitoringOverview};
+use zhenxing_domain::CodeEnum;
+use zhenxing_store::{Count, MonitoringOverview, WarningFilter, WarningStatus};
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
@@ -82,6 +83,59 @@ fn chart(
         items,
         json,
     }
+}
+
+/// Open `new` warnings by rule and by village, counted from the rows the warning list filters with
+/// the same filter, so each number equals the list it links to.
+async fn warning_charts(state: &AppState, user: &CurrentUser) -> Result<Vec<Chart>, AppError> {
+    let rows = state
+        .store
+        .warnings_export(
+            &user.actor,
+            &WarningFilter {
+                status: Some(WarningStatus::New),
+                ..WarningFilter::default()
+            },
+        )
+        .await?;
+    let mut by_rule: Vec<Count> = Vec::new();
+    let mut by_village: Vec<Count> = Vec::new();
+    let bump = |list: &mut Vec<Count>, key: &str, label: &str| match list
+        .iter_mut()
+        .find(|c| c.key == key)
+    {
+        Some(c) => c.count += 1,
+        None => list.push(Count {
+            key: key.to_string(),
+            label: label.to_string(),
+            count: 1,
+        }),
+    };
+    for w in &rows {
+        bump(&mut by_rule, &w.rule_id, &w.rule_name);
+        bump(&mut by_village, w.village_code.as_str(), &w.village_name);
+    }
+    by_rule.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    by_village.sort_by(|a, b| a.key.cmp(&b.key));
+    let new = || ("status", WarningStatus::New.code().to_string());
+    Ok(vec![
+        chart(
+            "warnings-by-rule",
+            "部门预警（待处理）按规则",
+            "条",
+            "hbar",
+            &by_rule,
+            |c| href("/warnings", vec![("rule", c.key.clone()), new()]),
+        ),
+        chart(
+            "warnings-by-village",
+            "部门预警（待处理）按村",
+            "条",
+            "bar",
+            &by_village,
+            |c| href("/warnings", vec![("village", c.key.clone()), new()]),
+        ),
+    ])
 }
 
 fn monitored_href(pairs: Vec<(&str, String)>) -> String {
@@ -162,6 +216,11 @@ async fn overview(State(state): State<AppState>, user: CurrentUser) -> Result<Re
             |c| href("/monitoring/cases", vec![("state", c.key.clone())]),
         ),
     ];
+    let mut charts = charts;
+    // A helper's warning list shows only 监测户信息, so the 待处理 counts would not match it.
+    if user.role() != zhenxing_domain::Role::Helper {
+        charts.extend(warning_charts(&state, &user).await?);
+    }
     let html = state.render(
         "overview.html",
         minijinja::context! {

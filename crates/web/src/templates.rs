@@ -54,6 +54,17 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("overview.html", include_str!("templates/overview.html")),
     ("notice.html", include_str!("templates/notice.html")),
     ("policy.html", include_str!("templates/policy.html")),
+    ("feeds.html", include_str!("templates/feeds.html")),
+    (
+        "feed_result.html",
+        include_str!("templates/feed_result.html"),
+    ),
+    ("screening.html", include_str!("templates/screening.html")),
+    ("warnings.html", include_str!("templates/warnings.html")),
+    ("warning.html", include_str!("templates/warning.html")),
+    ("rules.html", include_str!("templates/rules.html")),
+    ("rule.html", include_str!("templates/rule.html")),
+    ("what_if.html", include_str!("templates/what_if.html")),
 ];
 
 const APP_CSS: &str = include_str!("static/app.css");
@@ -117,6 +128,10 @@ pub struct Frame {
     pub can_edit: bool,
     pub can_unmask: bool,
     pub is_admin: bool,
+    /// 部门预警 menu: upload files, run screening and what-if, read the rules.
+    pub can_upload_feeds: bool,
+    pub can_screen: bool,
+    pub can_read_rules: bool,
     pub flash: Option<String>,
 }
 
@@ -140,6 +155,9 @@ impl Frame {
             can_edit: role.can_edit_registry(),
             can_unmask: role.can_unmask(),
             is_admin: role.can_manage_users(),
+            can_upload_feeds: crate::screening::may_upload_feeds(role),
+            can_screen: crate::screening::may_run(role),
+            can_read_rules: crate::screening::may_read_rules(role),
             flash: user.take_flash().await?,
         })
     }
