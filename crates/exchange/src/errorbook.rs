@@ -7,7 +7,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Color, Format, Workbook};
 
 use crate::export::{col_index, row_index, streaming_sheet};
-use crate::{ExchangeError, Roster, Severity};
+use crate::{ExchangeError, Finding, Roster, Severity};
 
 const SHEET: &str = "错误行";
 const EXPLANATION: &str = "错误说明";
@@ -17,33 +17,43 @@ const SIBLING_ONLY: &str = "本户其他行有错误，整户未导入";
 const LIGHT_RED: u32 = 0xFFC7CE;
 
 fn build(roster: &Roster) -> Result<Workbook, ExchangeError> {
+    let rows = roster
+        .rejected
+        .iter()
+        .flat_map(|h| &h.rows)
+        .map(|(n, cells)| (*n, cells.as_slice()))
+        .collect();
+    build_rows(&roster.headers, rows, &roster.findings)
+}
+
+/// The error workbook of any file read row by row: `rows` are (sheet row, cell texts aligned with
+/// `headers`); each gets the error findings of its row as 错误说明, its bad cells filled red.
+pub(crate) fn build_rows(
+    headers: &[String],
+    mut rows: Vec<(usize, &[String])>,
+    findings: &[Finding],
+) -> Result<Workbook, ExchangeError> {
     // Row → (messages, bad columns).
     let mut by_row: HashMap<usize, (Vec<&str>, Vec<usize>)> = HashMap::new();
-    for f in roster
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-    {
+    for f in findings.iter().filter(|f| f.severity == Severity::Error) {
         let entry = by_row.entry(f.row).or_default();
         entry.0.push(&f.message);
         if let Some(col) = f
             .column
             .as_ref()
-            .and_then(|c| roster.headers.iter().position(|h| h == c))
+            .and_then(|c| headers.iter().position(|h| h == c))
         {
             entry.1.push(col);
         }
     }
-    let mut rows: Vec<&(usize, Vec<String>)> =
-        roster.rejected.iter().flat_map(|h| &h.rows).collect();
     rows.sort_by_key(|(n, _)| *n);
 
     let mut book = Workbook::new();
     let mut sheet = streaming_sheet(&mut book, SHEET)?;
     let bold = Format::new().set_bold();
     let bad = Format::new().set_background_color(Color::RGB(LIGHT_RED));
-    let width = roster.headers.len();
-    for (c, h) in roster.headers.iter().enumerate() {
+    let width = headers.len();
+    for (c, h) in headers.iter().enumerate() {
         sheet.write_string_with_format(0, col_index(c)?, h, &bold)?;
     }
     let explain_col = col_index(width)?;
@@ -54,7 +64,7 @@ fn build(roster: &Roster) -> Result<Workbook, ExchangeError> {
     for (i, (n, cells)) in rows.into_iter().enumerate() {
         let r = row_index(i + 1)?;
         let (messages, bad_cols) = by_row
-            .get(n)
+            .get(&n)
             .map_or((&[][..], &[][..]), |(m, b)| (&m[..], &b[..]));
         for c in 0..width {
             let text = cells.get(c).map_or("", String::as_str);

@@ -173,7 +173,7 @@ impl Field {
 }
 
 /// Header text as compared: no whitespace anywhere, full-width parentheses.
-fn normalise(text: &str) -> String {
+pub(crate) fn normalise(text: &str) -> String {
     text.chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {

@@ -1,5 +1,6 @@
 //! Roster workbooks in and out: the national-export layout of LAYOUT.md (xlsx, xls, csv in UTF-8/GBK),
-//! findings with row and column in Chinese, error workbooks, and list exports.
+//! findings with row and column in Chinese, error workbooks, and list exports; department feed files
+//! (SCREENING.md) through the same readers ([`read_feed`]).
 //!
 //! Reading never fails on bad data: a bad row becomes a [`Finding`] and its household is kept aside in
 //! [`Roster::rejected`]; only a file that cannot be read at all (or lacks required columns) is an
@@ -8,6 +9,7 @@
 mod cells;
 mod errorbook;
 mod export;
+mod feeds;
 mod hash;
 mod layout;
 mod source;
@@ -21,6 +23,10 @@ use zhenxing_domain::{DivisionCode, Household};
 pub use errorbook::{write_error_workbook, write_error_workbook_bytes};
 pub use export::{
     Cell, ExportHousehold, write_roster_xlsx, write_roster_xlsx_bytes, write_table_xlsx_bytes,
+};
+pub use feeds::{
+    FeedColumn, FeedFile, feed_columns, read_feed, read_feed_bytes, write_feed_csv,
+    write_feed_error_workbook, write_feed_error_workbook_bytes,
 };
 
 /// What an import needs to know about the deployment.
