@@ -62,8 +62,16 @@
 //!   from children make up the rest. 3 % of records have negative 生产经营性收入. The second year grows
 //!   about 4 %. About 11 % / 10 % of households fall below 7,000 yuan per capita
 //!   ([`REFERENCE_LINE`]); 监测户 sit close to it. All money is exact [`Yuan`](zhenxing_domain::Yuan).
+//!
+//! # Department feeds
+//!
+//! [`feeds`] draws the department files of SCREENING.md for a registry and a period (medical
+//! settlements over the 12 months ending with it, the other eight kinds in it), so that each default
+//! screening rule fires for a small share of households; [`write_feed_csv`] writes them with the
+//! Chinese headers the feed reader expects. See the `feeds` module source for the rates.
 
 mod family;
+mod feeds;
 mod generate;
 mod ids;
 mod income;
@@ -72,6 +80,7 @@ mod names;
 mod summary;
 mod units;
 
+pub use feeds::{FeedScale, feeds, household_feeds, write_feed_csv};
 pub use generate::{Households, SynthConfig, households};
 pub use summary::{REFERENCE_LINE, Summary};
 pub use units::{

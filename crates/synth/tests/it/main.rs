@@ -11,6 +11,8 @@ use zhenxing_domain::household::{
 use zhenxing_domain::{DivisionCode, Household, IdNumber};
 use zhenxing_synth::{Summary, SynthConfig, fuhuan_units, households, towns};
 
+mod feeds;
+
 fn township() -> &'static [Household] {
     static HOUSEHOLDS: OnceLock<Vec<Household>> = OnceLock::new();
     HOUSEHOLDS.get_or_init(|| households(&SynthConfig::default()).collect())
