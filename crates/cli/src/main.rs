@@ -2,7 +2,9 @@
 //! (the CLI contract of DESIGN.md). Commands parse arguments, call the library crates, print.
 
 mod demo_monitoring;
+mod demo_screening;
 mod progress;
+mod screen;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -72,6 +74,38 @@ enum Command {
         /// Write the synthetic roster to this .xlsx (or .csv) file instead of the database.
         #[arg(long)]
         roster: Option<PathBuf>,
+        /// Write synthetic department feed files (KIND-YYYY-MM.csv, 12 months) to this directory
+        /// instead of the database (with --roster: the input of batch screening).
+        #[arg(long)]
+        feeds: Option<PathBuf>,
+        /// The month the feed files end with (default: last month).
+        #[arg(long)]
+        period: Option<String>,
+    },
+    /// Department screening: compare the registry with the department feeds and raise warnings.
+    /// With --roster and --feeds it runs over files only (batch mode, no database).
+    Screen {
+        #[command(flatten)]
+        db: DbArg,
+        /// The month screened, YYYY-MM (default: this month; required in batch mode).
+        #[arg(long)]
+        period: Option<String>,
+        /// Override a parameter for this run: NAME=VALUE (repeatable), e.g. monitoring_line=7500.
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        /// Write the warnings (or the what-if comparison) to a .csv (the SCREENING.md contract) or
+        /// .xlsx file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Compare with the current parameters and write nothing to the database.
+        #[arg(long)]
+        what_if: bool,
+        /// Batch mode: a roster file in the LAYOUT.md layout (repeat for each income year).
+        #[arg(long)]
+        roster: Vec<PathBuf>,
+        /// Batch mode: the directory of KIND-YYYY-MM.csv feed files.
+        #[arg(long)]
+        feeds: Option<PathBuf>,
     },
     /// Import a file.
     Import {
@@ -108,6 +142,16 @@ enum ImportWhat {
         /// Import the households without errors and reject only the others.
         #[arg(long)]
         partial: bool,
+    },
+    /// A department feed (部门数据) for one month: medical, disability, education, housing, police,
+    /// civil, disaster, employment or water; .xlsx or .csv (UTF-8/GBK).
+    Feed {
+        kind: String,
+        file: PathBuf,
+        #[arg(long)]
+        period: String,
+        #[command(flatten)]
+        db: DbArg,
     },
 }
 
@@ -223,6 +267,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 demo_fill(&store, 43_000, 2021).await?;
                 demo_users(&store).await?;
                 demo_monitoring::seed(&store, today()).await?;
+                let root = root_division(&store).await?;
+                demo_screening::seed(&store, &root, 43_000, 2021, today()).await?;
             }
             let town = town_name(&store).await?;
             let settings = zhenxing_web::Settings {
@@ -247,8 +293,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             persons,
             seed,
             roster,
+            feeds,
+            period,
         } => match roster {
-            Some(path) => write_synthetic_roster(&path, persons, seed)?,
+            Some(path) => {
+                write_synthetic_roster(&path, persons, seed)?;
+                if let Some(dir) = feeds {
+                    write_demo_feeds(&dir, persons, seed, period.as_deref())?;
+                }
+            }
+            None if feeds.is_some() => {
+                if let Some(dir) = feeds {
+                    write_demo_feeds(&dir, persons, seed, period.as_deref())?;
+                }
+            }
             None => {
                 let store = connect(&db).await?;
                 demo_fill(&store, persons, seed).await?;
@@ -257,6 +315,46 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print_demo_logins();
             }
         },
+        Command::Screen {
+            db,
+            period,
+            set,
+            out,
+            what_if,
+            roster,
+            feeds,
+        } => {
+            let args = screen::ScreenArgs {
+                period,
+                set,
+                out,
+                what_if,
+                roster,
+                feeds,
+            };
+            if !args.roster.is_empty() || args.feeds.is_some() {
+                screen::screen_files(&args, today())?;
+            } else {
+                let store = connect(&db).await?;
+                let root = root_division(&store).await?;
+                screen::screen_store(&store, &root, &args, today()).await?;
+            }
+        }
+        Command::Import {
+            what:
+                ImportWhat::Feed {
+                    kind,
+                    file,
+                    period,
+                    db,
+                },
+        } => {
+            let store = connect(&db).await?;
+            let root = root_division(&store).await?;
+            if !screen::import_feed(&store, &root, &kind, &file, &period, today()).await? {
+                return Ok(ExitCode::from(EXIT_REJECTED));
+            }
+        }
         Command::Import {
             what:
                 ImportWhat::Households {
@@ -592,6 +690,24 @@ async fn demo_fill(store: &SqlStore, persons: u64, seed: u64) -> anyhow::Result<
         store.households_import(&actor, batch, &|_| {}).await?;
     }
     bar.finish();
+    Ok(())
+}
+
+fn write_demo_feeds(
+    dir: &std::path::Path,
+    persons: u64,
+    seed: u64,
+    period: Option<&str>,
+) -> anyhow::Result<()> {
+    let period = match period {
+        Some(p) => zhenxing_domain::feed::Period::parse(p).map_err(|e| anyhow::anyhow!(e))?,
+        None => zhenxing_domain::feed::Period::of(today()).minus(1),
+    };
+    let n = demo_screening::write_files(dir, persons, seed, period, today())?;
+    println!(
+        "已写入 {n} 个部门数据文件到 {}（截至 {period}）",
+        dir.display()
+    );
     Ok(())
 }
 
