@@ -242,3 +242,97 @@ fn the_demo_has_a_monitoring_history_that_exports() {
         text(&outside)
     );
 }
+
+#[test]
+fn feeds_import_once_and_screening_runs_in_the_store_and_on_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let made = zhenxing(d, &["demo", "--persons", "3000"]);
+    assert!(made.status.success(), "{}", text(&made));
+    let files = zhenxing(
+        d,
+        &[
+            "demo",
+            "--persons",
+            "3000",
+            "--roster",
+            "roster.csv",
+            "--feeds",
+            "feeds",
+            "--period",
+            "2026-03",
+        ],
+    );
+    assert!(files.status.success(), "{}", text(&files));
+
+    let medical = d.join("feeds").join("medical-2026-03.csv");
+    let medical = medical.to_str().expect("path");
+    let first = zhenxing(
+        d,
+        &["import", "feed", "medical", medical, "--period", "2026-03"],
+    );
+    let out = text(&first);
+    assert_eq!(first.status.code(), Some(0), "{out}");
+    assert!(out.contains("已导入医保结算 2026-03"), "{out}");
+    let again = zhenxing(
+        d,
+        &["import", "feed", "medical", medical, "--period", "2026-03"],
+    );
+    assert!(text(&again).contains("未做任何改动"), "{}", text(&again));
+
+    let bad = zhenxing(
+        d,
+        &["import", "feed", "medicine", medical, "--period", "2026-03"],
+    );
+    assert_ne!(bad.status.code(), Some(0));
+    assert!(text(&bad).contains("未知的部门数据类型"), "{}", text(&bad));
+
+    let run = zhenxing(d, &["screen", "--period", "2026-03", "--out", "run.csv"]);
+    let out = text(&run);
+    assert_eq!(run.status.code(), Some(0), "{out}");
+    assert!(out.contains("筛查完成"), "{out}");
+    let csv = std::fs::read_to_string(d.join("run.csv")).expect("csv");
+    assert!(
+        csv.starts_with("household_no,village,rule_id,risk_type,status,evidence\n"),
+        "{csv}"
+    );
+    assert!(csv.lines().count() > 1, "some warnings");
+
+    let what_if = zhenxing(
+        d,
+        &[
+            "screen",
+            "--period",
+            "2026-03",
+            "--what-if",
+            "--set",
+            "monitoring_line=9000",
+            "--out",
+            "diff.xlsx",
+        ],
+    );
+    let out = text(&what_if);
+    assert_eq!(what_if.status.code(), Some(0), "{out}");
+    assert!(out.contains("假设分析：新增预警"), "{out}");
+    let unknown = zhenxing(d, &["screen", "--what-if", "--set", "line=9000"]);
+    assert!(text(&unknown).contains("未知的参数"), "{}", text(&unknown));
+
+    let batch = zhenxing(
+        d,
+        &[
+            "screen",
+            "--period",
+            "2026-03",
+            "--roster",
+            "roster.csv",
+            "--feeds",
+            "feeds",
+            "--out",
+            "batch.csv",
+        ],
+    );
+    let out = text(&batch);
+    assert_eq!(batch.status.code(), Some(0), "{out}");
+    let batch_csv = std::fs::read_to_string(d.join("batch.csv")).expect("csv");
+    assert!(batch_csv.lines().count() > 1, "{out}");
+}
