@@ -612,6 +612,32 @@ impl Client {
         (page.status, v)
     }
 
+    /// A multipart API upload (one file plus text fields) with the remembered `X-CSRF-Token`.
+    pub async fn api_post_file(
+        &self,
+        path: &str,
+        file_field: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        form = form.part(
+            file_field.to_string(),
+            reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_string()),
+        );
+        let mut req = self.http.post(self.url(path)).multipart(form);
+        if let Some(t) = self.remembered() {
+            req = req.header("X-CSRF-Token", t);
+        }
+        let page = read(req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"))).await;
+        let v = serde_json::from_str(&page.text).unwrap_or(Value::Null);
+        (page.status, v)
+    }
+
     pub async fn api_post(&self, path: &str, body: &Value) -> (StatusCode, Value) {
         self.api_send(reqwest::Method::POST, path, Some(body)).await
     }

@@ -9,6 +9,7 @@ use zhenxing_testkit::{
 };
 
 mod monitoring;
+mod screening;
 mod vendor;
 
 /// The id and version of the head of 张大山's household, read as 青岩's cadre would.
