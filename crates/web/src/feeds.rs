@@ -250,10 +250,14 @@ async fn display_names(
         if names.contains_key(u) {
             continue;
         }
-        let shown = match state.store.user_by_username(u).await? {
-            Some(r) => r.display_name,
-            None => u.clone(),
-        };
+        let shown = views::actor_name(
+            u,
+            state
+                .store
+                .user_by_username(u)
+                .await?
+                .map(|r| r.display_name),
+        );
         names.insert(u.clone(), shown);
     }
     Ok(names)

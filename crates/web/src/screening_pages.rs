@@ -104,11 +104,14 @@ async fn display_name(
     if let Some(n) = cache.get(username) {
         return Ok(n.clone());
     }
-    let n = state
-        .store
-        .user_by_username(username)
-        .await?
-        .map_or_else(|| username.to_string(), |u| u.display_name);
+    let n = views::actor_name(
+        username,
+        state
+            .store
+            .user_by_username(username)
+            .await?
+            .map(|u| u.display_name),
+    );
     cache.insert(username.to_string(), n.clone());
     Ok(n)
 }
@@ -518,7 +521,11 @@ fn rule_summary(errors: &FieldErrors) -> Vec<String> {
                 "dry_period" | "period" => "试运行期间",
                 other => other,
             };
-            format!("{label}：{v}")
+            if v.starts_with(label) {
+                v.clone()
+            } else {
+                format!("{label}：{v}")
+            }
         })
         .collect()
 }
@@ -1188,11 +1195,20 @@ async fn what_if_page(
         })
         .collect();
     let names = rule_names(&state).await?;
+    // Villages in division order, as every other list shows them.
+    let order: Vec<String> = state
+        .villages_in_scope(&user.actor)
+        .await?
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
     let view = match &result {
         None => None,
         Some((input, diff)) => {
-            let villages: Vec<VillageDiff> = diff
-                .by_village()
+            let mut by_village = diff.by_village();
+            by_village
+                .sort_by_key(|(v, _, _)| order.iter().position(|n| n == v).unwrap_or(usize::MAX));
+            let villages: Vec<VillageDiff> = by_village
                 .into_iter()
                 .map(|(v, e, l)| VillageDiff {
                     village: v,

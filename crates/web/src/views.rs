@@ -201,3 +201,13 @@ impl Pager {
         }
     }
 }
+
+/// Who did something, as colleagues know them: the display name, `系统（命令行）` for the system
+/// actor of the CLI, else the login name (an account since removed).
+pub fn actor_name(username: &str, display_name: Option<String>) -> String {
+    match display_name {
+        Some(n) => n,
+        None if username == "system" => "系统（命令行）".to_string(),
+        None => username.to_string(),
+    }
+}

@@ -182,6 +182,17 @@ async fn a_department_uploads_the_town_screens_and_the_village_handles_its_warni
     assert!(page.text.contains("请填写期间"), "{}", page.text);
     assert!(page.text.contains("请选择要上传的文件"));
 
+    // A file that is no medical file at all: told under the file field, nothing stored.
+    let page = upload(&dept, "medical", "姓名,年龄\n张三,30\n".as_bytes().to_vec()).await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("id=\"err-file\""), "{}", page.text);
+    assert!(page.text.contains("证件号码"), "{}", page.text);
+
     let page = upload(&dept, "medical", medical_csv()).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
     assert_eq!(data_count(&page.text, "rows"), "5");
