@@ -777,14 +777,16 @@ pub trait Store: Send + Sync {
         expected_version: i64,
         reason: &str,
     ) -> Result<()>;
-    /// Marks an open warning as turned into the identification case `case_id`.
+    /// 转为线索: opens the identification case `case` (the caller decided it with the domain) for the
+    /// warning's household and marks the warning converted with its id, in one transaction.
     async fn warning_convert(
         &self,
         actor: &Actor,
         id: i64,
         expected_version: i64,
-        case_id: i64,
-    ) -> Result<()>;
+        case: &Case,
+        timing: CaseTiming,
+    ) -> Result<i64>;
 
     // --- audit ---
     async fn audit_record(

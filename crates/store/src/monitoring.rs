@@ -742,67 +742,14 @@ impl SqlStore {
     ) -> Result<i64> {
         let mut tx = self.begin_write().await?;
         let (household_id, village_code) = household_in_scope(&mut tx, actor, household_no).await?;
-        if let Some(message) = open_case_message(&mut tx, household_id).await? {
-            return Err(StoreError::Conflict(message));
-        }
-        let now = now_text();
-        let inserted = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO cases (household_id, village_code, kind, state, is_open, clue_source, clue_date, last_date, category, notice_start, \
-             notice_end, closed_on, deadline, step_due, data, opened_by, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17) RETURNING id",
-        )
-        .bind(household_id)
-        .bind(village_code)
-        .bind(case.kind.code())
-        .bind(case.state.code())
-        .bind(i64::from(case.is_open()))
-        .bind(case.clue.source.code())
-        .bind(date_text(case.clue.date))
-        .bind(date_text(case.last_date))
-        .bind(case.category.map(|c| c.code()))
-        .bind(opt_date_text(case.notice_start))
-        .bind(opt_date_text(case.notice_end))
-        .bind(opt_date_text(case.closed_on))
-        .bind(opt_date_text(timing.deadline))
-        .bind(opt_date_text(timing.step_due))
-        .bind(json_text(case)?)
-        .bind(actor.username.clone())
-        .bind(now.clone())
-        .fetch_one(&mut *tx)
-        .await;
-        let id = match inserted {
-            Ok(id) => id,
-            Err(e) if is_unique_violation(&e) => {
-                // Someone opened one in the meantime: say which.
-                drop(tx);
-                let mut conn = self.pool.acquire().await?;
-                let message = open_case_message(&mut conn, household_id)
-                    .await?
-                    .unwrap_or_else(|| "该户已有正在办理的流程，请先办结".to_string());
-                return Err(StoreError::Conflict(message));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        sqlx::query(
-            "INSERT INTO case_events (case_id, seq, action, action_date, payload, state_after, actor, at) VALUES ($1, 0, $2, $3, NULL, $4, $5, $6)",
-        )
-        .bind(id)
-        .bind(ActionKind::Clue.code())
-        .bind(date_text(case.clue.date))
-        .bind(case.state.code())
-        .bind(actor.username.clone())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        audit_insert(
+        let id = insert_case(
             &mut tx,
             actor,
-            "case_open",
-            "case",
-            &id.to_string(),
-            Some(household_no),
-            None,
-            Some(without_nulls(case_view(case))),
+            household_id,
+            village_code,
+            household_no,
+            case,
+            timing,
         )
         .await?;
         tx.commit().await?;
@@ -1629,4 +1576,78 @@ async fn current_pairing(conn: &mut AnyConnection, household_id: i64) -> Result<
         })
     })
     .transpose()
+}
+
+/// Writes a new case, its clue event and the audit row inside the caller's transaction: `Conflict`
+/// when the household already has an open case.
+pub(crate) async fn insert_case(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    household_id: i64,
+    village_code: String,
+    household_no: &str,
+    case: &Case,
+    timing: CaseTiming,
+) -> Result<i64> {
+    if let Some(message) = open_case_message(tx, household_id).await? {
+        return Err(StoreError::Conflict(message));
+    }
+    let now = now_text();
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO cases (household_id, village_code, kind, state, is_open, clue_source, clue_date, last_date, category, notice_start, \
+         notice_end, closed_on, deadline, step_due, data, opened_by, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 1, $17, $17) RETURNING id",
+    )
+    .bind(household_id)
+    .bind(village_code)
+    .bind(case.kind.code())
+    .bind(case.state.code())
+    .bind(i64::from(case.is_open()))
+    .bind(case.clue.source.code())
+    .bind(date_text(case.clue.date))
+    .bind(date_text(case.last_date))
+    .bind(case.category.map(|c| c.code()))
+    .bind(opt_date_text(case.notice_start))
+    .bind(opt_date_text(case.notice_end))
+    .bind(opt_date_text(case.closed_on))
+    .bind(opt_date_text(timing.deadline))
+    .bind(opt_date_text(timing.step_due))
+    .bind(json_text(case)?)
+    .bind(actor.username.clone())
+    .bind(now.clone())
+    .fetch_one(&mut **tx)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            // Someone opened one in the meantime (the check above ran before their commit).
+            return Err(StoreError::Conflict(
+                "该户已有正在办理的流程，请刷新后查看".to_string(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    sqlx::query(
+        "INSERT INTO case_events (case_id, seq, action, action_date, payload, state_after, actor, at) VALUES ($1, 0, $2, $3, NULL, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(ActionKind::Clue.code())
+    .bind(date_text(case.clue.date))
+    .bind(case.state.code())
+    .bind(actor.username.clone())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    audit_insert(
+        tx,
+        actor,
+        "case_open",
+        "case",
+        &id.to_string(),
+        Some(household_no),
+        None,
+        Some(without_nulls(case_view(case))),
+    )
+    .await?;
+    Ok(id)
 }

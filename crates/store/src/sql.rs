@@ -613,9 +613,10 @@ impl crate::Store for SqlStore {
         actor: &crate::Actor,
         id: i64,
         expected_version: i64,
-        case_id: i64,
-    ) -> Result<()> {
-        self.warning_convert_impl(actor, id, expected_version, case_id)
+        case: &zhenxing_domain::case::Case,
+        timing: crate::CaseTiming,
+    ) -> Result<i64> {
+        self.warning_convert_impl(actor, id, expected_version, case, timing)
             .await
     }
     async fn audit_record(

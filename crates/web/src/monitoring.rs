@@ -74,6 +74,24 @@ pub async fn open_case(
     kind: CaseKind,
     clue: Clue,
 ) -> Result<i64, AppError> {
+    let (case, timing) = prepare_case(state, user, household_no, kind, clue).await?;
+    let id = state
+        .store
+        .case_open(&user.actor, household_no, &case, timing)
+        .await?;
+    tracing::info!(user.name = %user.user.username, case.id = id, case.kind = kind.code(), "case opened");
+    Ok(id)
+}
+
+/// Decides a new case for a household in scope (every check of [`open_case`]) without storing it:
+/// the caller stores it, alone or with another change in the same transaction.
+pub async fn prepare_case(
+    state: &AppState,
+    user: &CurrentUser,
+    household_no: &str,
+    kind: CaseKind,
+    clue: Clue,
+) -> Result<(Case, CaseTiming), AppError> {
     user.require_registry()?;
     // The role first: a user who may not open a case is told so, not what the household lacks.
     zhenxing_domain::case::check_may_record_clue(user.role()).map_err(|r| refusal(r.0))?;
@@ -120,12 +138,8 @@ pub async fn open_case(
         household_kind: detail.household.kind,
     };
     let case = Case::open(kind, clue, &ctx).map_err(|r| refusal(r.0))?;
-    let id = state
-        .store
-        .case_open(&user.actor, household_no, &case, timing(&case, &rules))
-        .await?;
-    tracing::info!(user.name = %user.user.username, case.id = id, case.kind = kind.code(), "case opened");
-    Ok(id)
+    let t = timing(&case, &rules);
+    Ok((case, t))
 }
 
 /// Takes one step on a case; `expected_version` is the version the user saw.

@@ -104,7 +104,7 @@ pub async fn convert(
     if w.version != version {
         return Err(AppError::Conflict(STALE_WARNING.into()));
     }
-    let case_id = monitoring::open_case(
+    let (case, timing) = monitoring::prepare_case(
         state,
         user,
         &w.household_no,
@@ -112,9 +112,10 @@ pub async fn convert(
         clue_of(&w),
     )
     .await?;
-    state
+    // The case and the warning's new state are written together: one transaction.
+    let case_id = state
         .store
-        .warning_convert(&user.actor, id, version, case_id)
+        .warning_convert(&user.actor, id, version, &case, timing)
         .await?;
     tracing::info!(user.name = %user.user.username, warning.id = id, case.id = case_id, "warning converted to a clue");
     Ok(case_id)

@@ -101,7 +101,8 @@ async fn with_registry(store: &SqlStore) {
         .expect("import");
 }
 
-async fn open_case(store: &SqlStore, no: &str) -> i64 {
+/// A clue case as the domain opens it (department alert).
+fn clue_case() -> (Case, CaseTiming) {
     let clue = Clue {
         source: ClueSource::DepartmentAlert,
         date: date!(2026 - 04 - 02),
@@ -115,10 +116,42 @@ async fn open_case(store: &SqlStore, no: &str) -> i64 {
         household_kind: HouseholdKind::Exited,
     };
     let case = Case::open(CaseKind::Identification, clue, &ctx).expect("open");
+    (case, CaseTiming::default())
+}
+
+async fn open_case(store: &SqlStore, no: &str) -> i64 {
+    let (case, timing) = clue_case();
     store
-        .case_open(&town(), no, &case, CaseTiming::default())
+        .case_open(&town(), no, &case, timing)
         .await
         .expect("case_open")
+}
+
+/// Ends an open case by rejecting it (the household may then get a new one).
+async fn close_case(store: &SqlStore, id: i64) {
+    let record = store.case_get(&town(), id).await.expect("case");
+    let action = zhenxing_domain::case::Action::Reject(zhenxing_domain::case::Reasoned {
+        date: date!(2026 - 04 - 03),
+        reason: "演示".into(),
+    });
+    let ctx = Context {
+        role: Role::VillageCadre,
+        today: date!(2026 - 04 - 10),
+        rules: Rules::default(),
+        household_kind: HouseholdKind::Exited,
+    };
+    let next = record.case.apply(&action, &ctx).expect("reject");
+    store
+        .case_apply(
+            &town(),
+            id,
+            record.version,
+            &action,
+            &next,
+            CaseTiming::default(),
+        )
+        .await
+        .expect("apply");
 }
 
 fn hit(no: &str, rule: &str, evidence: &str) -> RunHit {
@@ -663,17 +696,28 @@ async fn runs_raise_one_open_warning_per_household_and_rule() {
         assert_ne!(fresh.id, w.id);
         assert_eq!(fresh.evidence, "2026-05：住院 个人自付 12,000.00 元");
 
-        // 转为线索: only with a case of the same household.
-        let other_case = open_case(&store, "QY0002").await;
+        // 转为线索: the case is opened with the warning's state in one transaction; a household
+        // that already has an open case refuses both.
+        let (case, timing) = clue_case();
+        let blocked = open_case(&store, "QY0001").await;
         assert!(matches!(
             store
-                .warning_convert(&town(), fresh.id, fresh.version, other_case)
+                .warning_convert(&town(), fresh.id, fresh.version, &case, timing)
                 .await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Conflict(_))
         ));
-        let case_id = open_case(&store, "QY0001").await;
-        store
-            .warning_convert(&town(), fresh.id, fresh.version, case_id)
+        assert_eq!(
+            store
+                .warning_get(&town(), fresh.id)
+                .await
+                .expect("get")
+                .status,
+            WarningStatus::New,
+            "nothing changed"
+        );
+        close_case(&store, blocked).await;
+        let case_id = store
+            .warning_convert(&town(), fresh.id, fresh.version, &case, timing)
             .await
             .expect("convert");
         let converted = store.warning_get(&town(), fresh.id).await.expect("get");
@@ -980,4 +1024,32 @@ async fn timing() {
         run.updated,
         t.elapsed()
     );
+}
+
+#[tokio::test]
+#[ignore = "experiment"]
+async fn experiment() {
+    use futures_util::TryStreamExt;
+    use sqlx::Row;
+    let url = std::env::var("ZHENXING_BENCH_DB").expect("ZHENXING_BENCH_DB");
+    let store = SqlStore::connect(&url).await.expect("connect");
+    let variants = [
+        "SELECT r.id FROM feed_records r",
+        "SELECT r.id, r.kind || '|' || r.record_date || '|' || COALESCE(CAST(r.person_key AS TEXT), '') || '|' || COALESCE(r.code1, '') || '|' || COALESCE(CAST(r.amount1 AS TEXT), '') || '|' || COALESCE(CAST(r.amount2 AS TEXT), '') || '|' || COALESCE(CAST(r.amount3 AS TEXT), '') || '|' || COALESCE(CAST(r.amount4 AS TEXT), '') || '|' || COALESCE(CAST(r.amount5 AS TEXT), '') || '|' || COALESCE(CAST(r.amount6 AS TEXT), '') FROM feed_records r",
+        "SELECT r.id, r.kind, r.record_date, r.person_key, r.code1, r.amount1, r.amount2, r.amount3, r.amount4, r.amount5, r.amount6 FROM feed_records r",
+        "SELECT r.id, r.kind, r.record_date, r.person_key, r.subject, r.household_no, r.code1, r.code2, r.amount1, r.amount2, r.amount3, r.amount4, r.amount5, r.amount6, r.number, r.text1, r.grade FROM feed_records r",
+    ];
+    for _ in 0..2 {
+        for v in variants {
+            let t = std::time::Instant::now();
+            let mut rows = sqlx::query(v).fetch(store.pool());
+            let mut n = 0u64;
+            while let Some(r) = rows.try_next().await.expect("row") {
+                let id: i64 = r.try_get(0).expect("id");
+                n += id as u64 % 2;
+            }
+            println!("{:>6.0?} {}", t.elapsed(), &v[..60.min(v.len())]);
+            let _ = n;
+        }
+    }
 }
