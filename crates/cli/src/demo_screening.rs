@@ -1,15 +1,20 @@
-//! Department feeds for the demo township: synthetic files of the last month (12 months of medical
-//! settlements), written as `KIND-YYYY-MM.csv` for batch mode, or uploaded through the same reader
-//! and store path as a department clerk's upload, followed by one recorded screening run.
+//! Department feeds for the demo: a year of synthetic files (and the roster, one CSV per income year)
+//! written as `KIND-YYYY-MM.csv` for batch mode at any scale, streamed; or, for `serve --demo`, last
+//! month's files uploaded through the same reader and store path as a department clerk's upload,
+//! followed by one recorded screening run.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use zhenxing_domain::feed::{FeedKind, FeedRecord, Period};
 use zhenxing_domain::{CodeEnum, DivisionCode, Household};
+use zhenxing_exchange::{ExportHousehold, RosterCsvWriter};
 use zhenxing_store::{Actor, FeedUpload, PageRequest, SqlStore, Store};
-use zhenxing_synth::FeedScale;
+use zhenxing_synth::{FeedFiles, FeedScale};
+
+use crate::progress::Progress;
 
 /// The synthetic township's records for `period`, per (kind, month) as the departments send them.
 fn monthly(
@@ -32,32 +37,146 @@ fn monthly(
 }
 
 fn synthetic_households(persons: u64, seed: u64, today: time::Date) -> Vec<Household> {
-    let cfg = zhenxing_synth::SynthConfig {
+    zhenxing_synth::households(&config(persons, seed, today)).collect()
+}
+
+fn config(persons: u64, seed: u64, today: time::Date) -> zhenxing_synth::SynthConfig {
+    zhenxing_synth::SynthConfig {
         seed,
         persons,
         today,
         income_years: [2024, 2025],
-    };
-    zhenxing_synth::households(&cfg).collect()
+    }
 }
 
-/// `zhenxing demo --feeds DIR`: the files batch mode reads.
+/// What [`write_files`] wrote: (path, data rows, bytes) per file.
+pub struct Written {
+    pub households: u64,
+    pub persons: u64,
+    pub rosters: Vec<(PathBuf, u64, u64)>,
+    pub feeds: Vec<(PathBuf, u64, u64)>,
+}
+
+/// Households travel from the generator to the feed writer in batches of this many.
+const BATCH: usize = 2_000;
+
+/// `zhenxing demo --roster DIR --feeds DIR`: the input of batch screening at any scale, streamed.
+/// Rosters: `roster-YEAR.csv` per income year in the LAYOUT.md layout (every household of the
+/// synthetic region under its own town and village). Feeds: a year of `KIND-YYYY-MM.csv` files
+/// ending with `period` (`zhenxing_synth::household_year`). One thread generates households and
+/// writes the rosters, another draws and writes the feeds; memory holds a few batches.
 pub fn write_files(
-    dir: &Path,
+    roster_dir: Option<&Path>,
+    feeds_dir: Option<&Path>,
     persons: u64,
     seed: u64,
     period: Period,
     today: time::Date,
-) -> anyhow::Result<usize> {
-    std::fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
-    let households = synthetic_households(persons, seed, today);
-    let files = monthly(&households, period, seed);
-    for ((_, month), (kind, records)) in &files {
-        let path = dir.join(format!("{}-{month}.csv", kind.code()));
-        zhenxing_synth::write_feed_csv(*kind, records, &path)
-            .with_context(|| format!("无法写入 {}", path.display()))?;
+) -> anyhow::Result<Written> {
+    let cfg = config(persons, seed, today);
+    let names: HashMap<DivisionCode, (String, &'static str)> = zhenxing_synth::towns(persons)
+        .into_iter()
+        .flat_map(|t| {
+            let town = t.name;
+            t.units
+                .into_iter()
+                .map(move |u| (u.code, (town.clone(), u.name)))
+        })
+        .collect();
+    let mut rosters = Vec::new();
+    if let Some(dir) = roster_dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("无法创建目录 {}", dir.display()))?;
+        for year in cfg.income_years {
+            let path = dir.join(format!("roster-{year}.csv"));
+            let file = std::fs::File::create(&path)
+                .with_context(|| format!("无法写入 {}", path.display()))?;
+            let w = RosterCsvWriter::new(BufWriter::with_capacity(1 << 17, file))?;
+            rosters.push((year, path, w));
+        }
     }
-    Ok(files.len())
+    let feeds = match feeds_dir {
+        Some(dir) => Some(
+            FeedFiles::create(dir, period, seed, FeedScale::default())
+                .with_context(|| format!("无法创建目录 {}", dir.display()))?,
+        ),
+        None => None,
+    };
+    let bar = Progress::rows("生成（人）", Some(persons));
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Household>>(4);
+    let (households, people, feed_files) = std::thread::scope(|s| -> anyhow::Result<_> {
+        let feed_thread = s.spawn(move || -> anyhow::Result<Vec<(PathBuf, u64, u64)>> {
+            let Some(mut files) = feeds else {
+                for _ in rx {}
+                return Ok(Vec::new());
+            };
+            for batch in rx {
+                for h in &batch {
+                    files.household(h)?;
+                }
+            }
+            Ok(files.finish()?)
+        });
+        let (mut households, mut people) = (0u64, 0u64);
+        let mut batch = Vec::with_capacity(BATCH);
+        let send = |batch: Vec<Household>| {
+            tx.send(batch)
+                .map_err(|_| anyhow::anyhow!("写入部门数据的线程已退出"))
+        };
+        for mut h in zhenxing_synth::households(&cfg) {
+            households += 1;
+            people += h.members.len() as u64;
+            if !rosters.is_empty() {
+                let (town, village) = names
+                    .get(&h.village)
+                    .map_or(("", ""), |(t, v)| (t.as_str(), *v));
+                let incomes = std::mem::take(&mut h.incomes);
+                for (year, _, w) in &mut rosters {
+                    h.incomes = incomes
+                        .iter()
+                        .filter(|r| r.year == *year)
+                        .copied()
+                        .collect();
+                    w.household(
+                        &ExportHousehold {
+                            township: town,
+                            village_name: village,
+                            household: &h,
+                        },
+                        false,
+                    )?;
+                }
+                h.incomes = incomes;
+            }
+            batch.push(h);
+            if batch.len() == BATCH {
+                send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))?;
+                bar.set(people);
+            }
+        }
+        if !batch.is_empty() {
+            send(batch)?;
+        }
+        drop(tx);
+        let feed_files = feed_thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("写入部门数据的线程异常退出"))??;
+        Ok((households, people, feed_files))
+    })?;
+    bar.finish();
+    let mut roster_files = Vec::new();
+    for (_, path, w) in rosters {
+        let rows = w.rows();
+        let mut file = w.finish()?;
+        file.flush()?;
+        let bytes = std::fs::metadata(&path)?.len();
+        roster_files.push((path, rows, bytes));
+    }
+    Ok(Written {
+        households,
+        persons: people,
+        rosters: roster_files,
+        feeds: feed_files,
+    })
 }
 
 /// Uploads last month's synthetic feeds into an empty demo database and runs screening once.

@@ -71,11 +71,14 @@ enum Command {
         persons: u64,
         #[arg(long, default_value_t = 2021)]
         seed: u64,
-        /// Write the synthetic roster to this .xlsx (or .csv) file instead of the database.
+        /// Write the synthetic roster instead of the database: to this .xlsx file (its households
+        /// placed in 扶欢镇, for an import), or, when the path has no extension or is a directory,
+        /// as roster-2024.csv and roster-2025.csv (one per income year, every town) in it.
         #[arg(long)]
         roster: Option<PathBuf>,
-        /// Write synthetic department feed files (KIND-YYYY-MM.csv, 12 months) to this directory
-        /// instead of the database (with --roster: the input of batch screening).
+        /// Write synthetic department feed files (KIND-YYYY-MM.csv, every kind for the 12 months
+        /// ending with --period) to this directory instead of the database (with --roster DIR: the
+        /// input of batch screening).
         #[arg(long)]
         feeds: Option<PathBuf>,
         /// The month the feed files end with (default: last month).
@@ -296,16 +299,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             feeds,
             period,
         } => match roster {
-            Some(path) => {
+            Some(path) if is_file_target(&path) => {
                 write_synthetic_roster(&path, persons, seed)?;
                 if let Some(dir) = feeds {
-                    write_demo_feeds(&dir, persons, seed, period.as_deref())?;
+                    write_demo_files(None, Some(&dir), persons, seed, period.as_deref())?;
                 }
             }
+            Some(dir) => {
+                write_demo_files(
+                    Some(&dir),
+                    feeds.as_deref(),
+                    persons,
+                    seed,
+                    period.as_deref(),
+                )?;
+            }
             None if feeds.is_some() => {
-                if let Some(dir) = feeds {
-                    write_demo_feeds(&dir, persons, seed, period.as_deref())?;
-                }
+                write_demo_files(None, feeds.as_deref(), persons, seed, period.as_deref())?;
             }
             None => {
                 let store = connect(&db).await?;
@@ -693,8 +703,15 @@ async fn demo_fill(store: &SqlStore, persons: u64, seed: u64) -> anyhow::Result<
     Ok(())
 }
 
-fn write_demo_feeds(
-    dir: &std::path::Path,
+/// `--roster` names a file (written as one workbook) when it has an extension, else a directory
+/// (one CSV per income year).
+fn is_file_target(path: &std::path::Path) -> bool {
+    !path.is_dir() && path.extension().is_some()
+}
+
+fn write_demo_files(
+    roster_dir: Option<&std::path::Path>,
+    feeds_dir: Option<&std::path::Path>,
     persons: u64,
     seed: u64,
     period: Option<&str>,
@@ -703,10 +720,45 @@ fn write_demo_feeds(
         Some(p) => zhenxing_domain::feed::Period::parse(p).map_err(|e| anyhow::anyhow!(e))?,
         None => zhenxing_domain::feed::Period::of(today()).minus(1),
     };
-    let n = demo_screening::write_files(dir, persons, seed, period, today())?;
+    let started = std::time::Instant::now();
+    let w = demo_screening::write_files(roster_dir, feeds_dir, persons, seed, period, today())?;
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    for (path, rows, bytes) in &w.rosters {
+        println!(
+            "已写入花名册 {}：{rows} 行，{:.1} MiB",
+            path.display(),
+            mib(*bytes)
+        );
+    }
+    if let Some(dir) = feeds_dir {
+        let (mut medical, mut other, mut bytes) = (0u64, 0u64, 0u64);
+        for (path, rows, b) in &w.feeds {
+            let is_medical = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("medical-"));
+            if is_medical {
+                medical += rows;
+            } else {
+                other += rows;
+            }
+            bytes += b;
+        }
+        println!(
+            "已写入 {} 个部门数据文件到 {}（{}−{period}）：医保结算 {medical} 行，其他 {other} 行，{:.1} MiB",
+            w.feeds.len(),
+            dir.display(),
+            period.minus(11),
+            mib(bytes)
+        );
+    }
+    let total: u64 = w.rosters.iter().chain(&w.feeds).map(|(_, _, b)| b).sum();
     println!(
-        "已写入 {n} 个部门数据文件到 {}（截至 {period}）",
-        dir.display()
+        "共 {} 户 / {} 人，文件合计 {:.2} GiB，用时 {:.1} 秒",
+        w.households,
+        w.persons,
+        mib(total) / 1024.0,
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

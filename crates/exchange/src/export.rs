@@ -276,6 +276,80 @@ pub fn write_roster_xlsx_bytes<'a>(
     Ok((book.save_to_buffer()?, n))
 }
 
+/// The roster layout as CSV (UTF-8 with BOM, LAYOUT.md headers), streamed one household at a time:
+/// for files too large for a workbook (a province's roster is ten million rows). Each household's
+/// latest income year is written, as in [`write_roster_xlsx`]; money as `1234.50`.
+pub struct RosterCsvWriter<W: std::io::Write> {
+    w: csv::Writer<W>,
+    cells: Vec<String>,
+    rows: u64,
+}
+
+impl<W: std::io::Write> RosterCsvWriter<W> {
+    pub fn new(mut out: W) -> Result<Self, ExchangeError> {
+        out.write_all(b"\xEF\xBB\xBF")?;
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(SPECS.iter().map(|s| s.header))
+            .map_err(csv_error)?;
+        Ok(RosterCsvWriter {
+            w,
+            cells: vec![String::new(); SPECS.len()],
+            rows: 0,
+        })
+    }
+
+    /// Writes one row per member of the household.
+    pub fn household(
+        &mut self,
+        e: &ExportHousehold<'_>,
+        masked: bool,
+    ) -> Result<(), ExchangeError> {
+        use std::fmt::Write as _;
+        for m in &e.household.members {
+            for (cell, spec) in self.cells.iter_mut().zip(SPECS) {
+                cell.clear();
+                match field_cell(
+                    spec.field,
+                    e.township,
+                    e.village_name,
+                    e.household,
+                    m,
+                    masked,
+                ) {
+                    Value::Text(s) => cell.push_str(&s),
+                    Value::Int(i) => {
+                        let _ = write!(cell, "{i}");
+                    }
+                    Value::Money(y) => cell.push_str(&y.plain()),
+                    Value::Empty => {}
+                }
+            }
+            self.w.write_record(&self.cells).map_err(csv_error)?;
+            self.rows += 1;
+        }
+        Ok(())
+    }
+
+    /// Member rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Flushes and hands back the writer.
+    pub fn finish(self) -> Result<W, ExchangeError> {
+        self.w
+            .into_inner()
+            .map_err(|e| ExchangeError::Io(e.into_error()))
+    }
+}
+
+fn csv_error(e: csv::Error) -> ExchangeError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => ExchangeError::Io(io),
+        other => ExchangeError::Write(format!("{other:?}")),
+    }
+}
+
 /// Excel refuses sheet names longer than 31 characters or containing `[]:*?/\`.
 pub(crate) fn sheet_name(title: &str) -> String {
     let clean: String = title

@@ -878,30 +878,69 @@ fn excel_serial_date(n: i64) -> Option<Date> {
 pub fn write_feed_csv<'r, W: Write>(
     kind: FeedKind,
     records: impl IntoIterator<Item = &'r FeedRecord>,
-    mut out: W,
+    out: W,
 ) -> Result<(), ExchangeError> {
-    out.write_all(b"\xEF\xBB\xBF")?;
-    let mut w = csv::Writer::from_writer(out);
-    let table = feed_columns(kind);
-    w.write_record(table.iter().map(|c| c.header))
-        .map_err(csv_error)?;
-    let mut cells = vec![String::new(); table.len()];
+    let mut w = FeedCsvWriter::new(kind, out)?;
     for r in records {
-        if r.kind() != kind {
+        w.write(r)?;
+    }
+    w.finish()?;
+    Ok(())
+}
+
+/// [`write_feed_csv`] one record at a time: for files too large to collect first (a province's
+/// year of medical settlements). The BOM and the header are written by [`FeedCsvWriter::new`].
+pub struct FeedCsvWriter<W: Write> {
+    kind: FeedKind,
+    w: csv::Writer<W>,
+    cells: Vec<String>,
+    rows: u64,
+}
+
+impl<W: Write> FeedCsvWriter<W> {
+    pub fn new(kind: FeedKind, mut out: W) -> Result<Self, ExchangeError> {
+        out.write_all(b"\xEF\xBB\xBF")?;
+        let mut w = csv::Writer::from_writer(out);
+        let table = feed_columns(kind);
+        w.write_record(table.iter().map(|c| c.header))
+            .map_err(csv_error)?;
+        Ok(FeedCsvWriter {
+            kind,
+            w,
+            cells: vec![String::new(); table.len()],
+            rows: 0,
+        })
+    }
+
+    /// Appends one record; a record of another kind is refused.
+    pub fn write(&mut self, r: &FeedRecord) -> Result<(), ExchangeError> {
+        if r.kind() != self.kind {
             return Err(ExchangeError::Write(format!(
                 "{}记录不能写入{}文件",
                 r.kind().label(),
-                kind.label()
+                self.kind.label()
             )));
         }
-        for (cell, c) in cells.iter_mut().zip(table) {
+        for (cell, c) in self.cells.iter_mut().zip(feed_columns(self.kind)) {
             cell.clear();
             cell_text(c.col, r, cell);
         }
-        w.write_record(&cells).map_err(csv_error)?;
+        self.w.write_record(&self.cells).map_err(csv_error)?;
+        self.rows += 1;
+        Ok(())
     }
-    w.flush()?;
-    Ok(())
+
+    /// Data rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Flushes and hands back the writer.
+    pub fn finish(self) -> Result<W, ExchangeError> {
+        self.w
+            .into_inner()
+            .map_err(|e| ExchangeError::Io(e.into_error()))
+    }
 }
 
 fn csv_error(e: csv::Error) -> ExchangeError {

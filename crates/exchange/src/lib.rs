@@ -22,10 +22,11 @@ use zhenxing_domain::{DivisionCode, Household};
 
 pub use errorbook::{write_error_workbook, write_error_workbook_bytes};
 pub use export::{
-    Cell, ExportHousehold, write_roster_xlsx, write_roster_xlsx_bytes, write_table_xlsx_bytes,
+    Cell, ExportHousehold, RosterCsvWriter, write_roster_xlsx, write_roster_xlsx_bytes,
+    write_table_xlsx_bytes,
 };
 pub use feeds::{
-    FeedColumn, FeedFile, feed_columns, read_feed, read_feed_bytes, write_feed_csv,
+    FeedColumn, FeedCsvWriter, FeedFile, feed_columns, read_feed, read_feed_bytes, write_feed_csv,
     write_feed_error_workbook, write_feed_error_workbook_bytes,
 };
 

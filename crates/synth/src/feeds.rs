@@ -246,6 +246,168 @@ pub fn household_feeds(
     water(&mut rng(FeedKind::Water), h, period, ev, emit);
 }
 
+/// Streams one household's records for a **year of files** ending with `period`: medical
+/// settlements of the 12 months, and the eight event kinds of each of the 12 months (the records
+/// [`household_feeds`] gives for that month as the period). With `scale.unmatched` > 0, each record
+/// is followed with that probability by a copy about nobody in the registry (a valid ID of 东城区, or
+/// a 户编号 of a village that does not exist), drawn from the household's own generator so that the
+/// stream stays local.
+pub fn household_year(
+    h: &Household,
+    period: Period,
+    seed: u64,
+    scale: FeedScale,
+    emit: &mut dyn FnMut(FeedRecord),
+) {
+    let subject = text_hash(&h.household_no);
+    let ev = scale.events.max(0.0);
+    let share = if scale.unmatched.is_finite() {
+        scale.unmatched.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let mut strangers = rng_for(
+        seed,
+        subject ^ text_hash("未匹配"),
+        period,
+        FeedKind::Medical,
+    );
+    let mut out = |r: FeedRecord| {
+        let copy = (share > 0.0 && chance(&mut strangers, share))
+            .then(|| unmatched_copy(&mut strangers, &r, subject));
+        emit(r);
+        if let Some(c) = copy {
+            emit(c);
+        }
+    };
+    for back in (0..12).rev() {
+        let month = period.minus(back);
+        let mut rng = rng_for(seed, subject, month, FeedKind::Medical);
+        medical(&mut rng, h, month, scale, &mut out);
+    }
+    for back in (0..12).rev() {
+        let p = period.minus(back);
+        let rng = |kind| rng_for(seed, subject, p, kind);
+        disability(&mut rng(FeedKind::Disability), h, p, ev, &mut out);
+        education(&mut rng(FeedKind::Education), h, p, ev, &mut out);
+        housing(&mut rng(FeedKind::Housing), h, p, ev, &mut out);
+        police(&mut rng(FeedKind::Police), h, p, ev, &mut out);
+        civil(&mut rng(FeedKind::Civil), h, p, ev, &mut out);
+        disaster(&mut rng(FeedKind::Disaster), h, p, seed, ev, &mut out);
+        employment(&mut rng(FeedKind::Employment), h, p, ev, &mut out);
+        water(&mut rng(FeedKind::Water), h, p, ev, &mut out);
+    }
+}
+
+/// A copy of `r` whose subject is nobody in the registry.
+fn unmatched_copy(rng: &mut impl Rng, r: &FeedRecord, subject: u64) -> FeedRecord {
+    let mut r = r.clone();
+    let person = stranger(rng);
+    // Village 999 of 扶欢镇 does not exist; the household's hash keeps the numbers apart.
+    let number = format!("500110120999{:08}", subject % 100_000_000);
+    match &mut r {
+        FeedRecord::Medical { person: p, .. }
+        | FeedRecord::Disability { person: p, .. }
+        | FeedRecord::Education { person: p, .. }
+        | FeedRecord::Police { person: p, .. }
+        | FeedRecord::Civil { person: p, .. }
+        | FeedRecord::Employment { person: p, .. } => *p = person,
+        FeedRecord::Housing { household, .. } | FeedRecord::Disaster { household, .. } => {
+            *household = match household {
+                HouseholdRef::Number(_) => HouseholdRef::Number(number),
+                HouseholdRef::Person(_) => HouseholdRef::Person(person),
+            };
+        }
+        FeedRecord::Water { household_no, .. } => *household_no = number,
+    }
+    r
+}
+
+/// The feed files of a year ending with a period, written as `KIND-YYYY-MM.csv` in one directory
+/// while households stream by ([`FeedFiles::household`]): memory holds one buffered writer per file,
+/// never the records. Files are created on first use, so a (kind, month) without records has none.
+pub struct FeedFiles {
+    dir: std::path::PathBuf,
+    period: Period,
+    seed: u64,
+    scale: FeedScale,
+    /// Indexed by kind × 12 + month offset (0 = period − 11).
+    writers: Vec<Option<zhenxing_exchange::FeedCsvWriter<std::io::BufWriter<std::fs::File>>>>,
+    error: Option<ExchangeError>,
+}
+
+impl FeedFiles {
+    pub fn create(
+        dir: &Path,
+        period: Period,
+        seed: u64,
+        scale: FeedScale,
+    ) -> Result<Self, ExchangeError> {
+        std::fs::create_dir_all(dir)?;
+        Ok(FeedFiles {
+            dir: dir.to_path_buf(),
+            period,
+            seed,
+            scale,
+            writers: (0..FeedKind::ALL.len() * 12).map(|_| None).collect(),
+            error: None,
+        })
+    }
+
+    /// Writes one household's records (see [`household_year`]).
+    pub fn household(&mut self, h: &Household) -> Result<(), ExchangeError> {
+        let (period, seed, scale) = (self.period, self.seed, self.scale);
+        household_year(h, period, seed, scale, &mut |r| {
+            if self.error.is_none()
+                && let Err(e) = self.write(&r)
+            {
+                self.error = Some(e);
+            }
+        });
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn write(&mut self, r: &FeedRecord) -> Result<(), ExchangeError> {
+        let month = Period::of(r.date());
+        let back = self.period.index() - month.index();
+        if !(0..12).contains(&back) {
+            return Ok(());
+        }
+        let kind = r.kind();
+        let slot = kind_index(kind) * 12 + (11 - back as usize);
+        let w = match &mut self.writers[slot] {
+            Some(w) => w,
+            empty => {
+                let path = self.dir.join(format!("{}-{month}.csv", kind.code()));
+                let file = std::io::BufWriter::with_capacity(1 << 17, std::fs::File::create(path)?);
+                empty.insert(zhenxing_exchange::FeedCsvWriter::new(kind, file)?)
+            }
+        };
+        w.write(r)
+    }
+
+    /// Flushes every file; returns (path, data rows, bytes) per file, sorted by name.
+    pub fn finish(self) -> Result<Vec<(std::path::PathBuf, u64, u64)>, ExchangeError> {
+        let mut out = Vec::new();
+        for (slot, w) in self.writers.into_iter().enumerate() {
+            let Some(w) = w else { continue };
+            let kind = FeedKind::ALL[slot / 12];
+            let month = self.period.minus(11 - (slot % 12) as i32);
+            let rows = w.rows();
+            let mut file = w.finish()?;
+            std::io::Write::flush(&mut file)?;
+            let path = self.dir.join(format!("{}-{month}.csv", kind.code()));
+            let bytes = std::fs::metadata(&path)?.len();
+            out.push((path, rows, bytes));
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
 fn age_factor(age: i32) -> f64 {
     match age {
         ..6 => 1.2,

@@ -80,7 +80,7 @@ mod names;
 mod summary;
 mod units;
 
-pub use feeds::{FeedScale, feeds, household_feeds, write_feed_csv};
+pub use feeds::{FeedFiles, FeedScale, feeds, household_feeds, household_year, write_feed_csv};
 pub use generate::{Households, SynthConfig, households};
 pub use summary::{REFERENCE_LINE, Summary};
 pub use units::{

@@ -11,7 +11,7 @@ use zhenxing_domain::feed::{
 use zhenxing_domain::household::{DisabilityGrade, HouseholdKind, Labour, age_on};
 use zhenxing_domain::{CodeEnum, Household, Yuan};
 use zhenxing_exchange::read_feed;
-use zhenxing_synth::{FeedScale, feeds, household_feeds, write_feed_csv};
+use zhenxing_synth::{FeedFiles, FeedScale, feeds, household_feeds, write_feed_csv};
 
 use super::{today, township};
 
@@ -387,4 +387,73 @@ fn written_feed_files_read_back_unchanged() {
             "{header}"
         );
     }
+}
+
+#[test]
+fn a_year_of_files_streams_each_month_as_its_own_period_plus_unmatched_copies() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let hs = &township()[..300];
+    let scale = FeedScale::default();
+    let mut files = FeedFiles::create(dir.path(), period(), SEED, scale).expect("create");
+    for h in hs {
+        files.household(h).expect("write");
+    }
+    let written = files.finish().expect("finish");
+    assert!(
+        written
+            .iter()
+            .all(|(_, rows, bytes)| *rows > 0 && *bytes > 0)
+    );
+    let mut read: HashMap<FeedKind, Vec<FeedRecord>> = HashMap::new();
+    for (path, rows, _) in &written {
+        let name = path.file_stem().and_then(|s| s.to_str()).expect("name");
+        let (kind, month) = name.split_once('-').expect("KIND-YYYY-MM");
+        let kind = FeedKind::from_code(kind).expect("kind");
+        let month = Period::parse(month).expect("month");
+        let file = read_feed(kind, path, today()).expect("read");
+        assert!(file.findings.is_empty(), "{name}: {:#?}", file.findings);
+        assert_eq!(file.rows_total as u64, *rows);
+        for (_, r) in file.records {
+            assert!(month.contains(r.date()), "{name}: {r:?}");
+            read.entry(kind).or_default().push(r);
+        }
+    }
+    // Every record of `household_feeds` for each month as the period is in the files, and the
+    // rest are copies about nobody in the registry (about 0.2 %).
+    let mut expected: HashMap<FeedKind, Vec<FeedRecord>> = HashMap::new();
+    for back in 0..12 {
+        let p = period().minus(back);
+        for h in hs {
+            household_feeds(h, p, SEED, scale, &mut |r| {
+                if r.kind() != FeedKind::Medical || p == period() {
+                    expected.entry(r.kind()).or_default().push(r);
+                }
+            });
+        }
+    }
+    let members: std::collections::HashSet<&str> = hs
+        .iter()
+        .flat_map(|h| h.members.iter().map(|m| m.id_number.base()))
+        .chain(hs.iter().map(|h| h.household_no.as_str()))
+        .collect();
+    let mut strangers = 0;
+    let mut total = 0;
+    for kind in FeedKind::ALL {
+        let mut got = read.remove(kind).unwrap_or_default();
+        let before = got.len();
+        got.retain(|r| match r.subject() {
+            HouseholdRef::Number(s) | HouseholdRef::Person(s) => members.contains(s.as_str()),
+        });
+        strangers += before - got.len();
+        total += before;
+        let key = |r: &FeedRecord| format!("{r:?}");
+        let mut want = expected.remove(kind).unwrap_or_default();
+        got.sort_by_key(key);
+        want.sort_by_key(key);
+        assert_eq!(got, want, "{kind:?}");
+    }
+    assert!(
+        strangers > 0 && strangers * 100 < total,
+        "{strangers} of {total}"
+    );
 }
