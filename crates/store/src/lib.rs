@@ -520,6 +520,7 @@ pub struct WarningFilter {
     pub status: Option<WarningStatus>,
     /// Only open warnings (`new` and `monitored`).
     pub open_only: bool,
+    /// Warnings last hit by a run for this period (`2026-03`): after a run, the run's warnings.
     pub period: Option<String>,
     pub text: Option<String>,
 }
