@@ -512,6 +512,16 @@ pub struct RunRow {
     pub updated: i64,
 }
 
+/// A run's hits in one village for one rule.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RunCount {
+    pub village_code: DivisionCode,
+    pub village_name: String,
+    pub rule_id: String,
+    pub rule_name: String,
+    pub hits: i64,
+}
+
 /// Filters of the warning queue.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WarningFilter {
@@ -758,6 +768,8 @@ pub trait Store: Send + Sync {
         hits: &[RunHit],
     ) -> Result<RunOutcome>;
     async fn screening_runs(&self, actor: &Actor, page: PageRequest) -> Result<Page<RunRow>>;
+    /// A run's hits by village and rule, villages in the actor's scope only.
+    async fn screening_run_counts(&self, actor: &Actor, run_id: i64) -> Result<Vec<RunCount>>;
     async fn warnings_list(
         &self,
         actor: &Actor,

@@ -27,9 +27,9 @@ use crate::monitoring::{
 };
 use crate::sql::{SqlStore, now_text, scope_range};
 use crate::{
-    Actor, CaseTiming, FeedUpload, FeedUploadRow, Page, PageRequest, Result, RunHit, RunOutcome,
-    RunRow, StoreError, StoredRule, UnmatchedRecord, UploadOutcome, WarningFilter, WarningRow,
-    WarningStatus,
+    Actor, CaseTiming, FeedUpload, FeedUploadRow, Page, PageRequest, Result, RunCount, RunHit,
+    RunOutcome, RunRow, StoreError, StoredRule, UnmatchedRecord, UploadOutcome, WarningFilter,
+    WarningRow, WarningStatus,
 };
 
 /// Field names of the screening audit rows, with their Chinese headers.
@@ -1350,6 +1350,32 @@ impl SqlStore {
         .bind(run_id)
         .execute(&mut *tx)
         .await?;
+
+        // The run's hits by village and rule.
+        let mut counts: HashMap<(String, String), i64> = HashMap::new();
+        for hit in hits {
+            let (_, village_code, _) = &households[&hit.household_no];
+            *counts
+                .entry((village_code.clone(), hit.rule_id.clone()))
+                .or_insert(0) += 1;
+        }
+        let mut counts: Vec<((String, String), i64)> = counts.into_iter().collect();
+        counts.sort();
+        for batch in counts.chunks(self.backend.max_params() / 4) {
+            let mut q = Query::new(
+                self.backend,
+                "INSERT INTO screening_run_counts (run_id, village_code, rule_id, hits) VALUES ",
+            );
+            for ((village, rule), n) in batch {
+                q.push_row([
+                    Arg::Int(run_id),
+                    Arg::Text(village.clone()),
+                    Arg::Text(rule.clone()),
+                    Arg::Int(*n),
+                ]);
+            }
+            q.build().execute(&mut *tx).await?;
+        }
         audit_insert(
             &mut tx,
             actor,
@@ -1495,6 +1521,38 @@ impl SqlStore {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    pub(crate) async fn screening_run_counts_impl(
+        &self,
+        actor: &Actor,
+        run_id: i64,
+    ) -> Result<Vec<RunCount>> {
+        let (lo, hi) = scope_range(&actor.scope);
+        let rows = sqlx::query(
+            "SELECT c.village_code, d.name AS village_name, c.rule_id, COALESCE(r.name, c.rule_id) AS rule_name, c.hits \
+             FROM screening_run_counts c JOIN divisions d ON d.code = c.village_code \
+             LEFT JOIN screening_rules r ON r.id = c.rule_id \
+             WHERE c.run_id = $1 AND c.village_code >= $2 AND c.village_code < $3 ORDER BY c.village_code, c.rule_id",
+        )
+        .bind(run_id)
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let code: String = r.try_get("village_code")?;
+                Ok(RunCount {
+                    village_code: DivisionCode::parse(&code)
+                        .map_err(|_| corrupt("village_code", &code))?,
+                    village_name: r.try_get("village_name")?,
+                    rule_id: r.try_get("rule_id")?,
+                    rule_name: r.try_get("rule_name")?,
+                    hits: r.try_get("hits")?,
+                })
+            })
+            .collect()
     }
 
     pub(crate) async fn warning_dismiss_impl(

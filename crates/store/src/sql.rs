@@ -573,6 +573,13 @@ impl crate::Store for SqlStore {
         self.screening_run_record_impl(actor, period, params, hits)
             .await
     }
+    async fn screening_run_counts(
+        &self,
+        actor: &crate::Actor,
+        run_id: i64,
+    ) -> Result<Vec<crate::RunCount>> {
+        self.screening_run_counts_impl(actor, run_id).await
+    }
     async fn screening_runs(
         &self,
         actor: &crate::Actor,

@@ -138,6 +138,24 @@ struct RunView {
     params: Vec<(String, String)>,
     warnings_href: String,
     new_href: String,
+    /// Hits by rule and by village (name, count), largest first.
+    by_rule: Vec<(String, String)>,
+    by_village: Vec<(String, String)>,
+}
+
+/// Sums `counts` by a key, largest first (ties in name order).
+fn tally<'a>(counts: impl Iterator<Item = (&'a str, i64)>) -> Vec<(String, String)> {
+    let mut sums: Vec<(&str, i64)> = Vec::new();
+    for (k, n) in counts {
+        match sums.iter_mut().find(|(x, _)| *x == k) {
+            Some((_, total)) => *total += n,
+            None => sums.push((k, n)),
+        }
+    }
+    sums.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    sums.into_iter()
+        .map(|(k, n)| (k.to_string(), count(n)))
+        .collect()
 }
 
 async fn runs_page(
@@ -170,10 +188,14 @@ fn warnings_href(period: &str, status: &str) -> String {
 
 async fn run_view(
     state: &AppState,
+    user: &CurrentUser,
     names: &mut HashMap<String, String>,
     r: &RunRow,
 ) -> Result<RunView, AppError> {
+    let counts = state.store.screening_run_counts(&user.actor, r.id).await?;
     Ok(RunView {
+        by_rule: tally(counts.iter().map(|c| (c.rule_name.as_str(), c.hits))),
+        by_village: tally(counts.iter().map(|c| (c.village_name.as_str(), c.hits))),
         id: r.id,
         period: r.period.clone(),
         by: display_name(state, names, &r.started_by).await?,
@@ -211,7 +233,7 @@ async fn render_runs(
     let mut names = HashMap::new();
     let mut rows = Vec::new();
     for r in &list.items {
-        rows.push(run_view(state, &mut names, r).await?);
+        rows.push(run_view(state, user, &mut names, r).await?);
     }
     let just_run: Option<i64> = params.run.trim().parse().ok();
     let done = just_run.and_then(|id| rows.iter().position(|r| r.id == id));

@@ -580,6 +580,16 @@ async fn runs_raise_one_open_warning_per_household_and_rule() {
             .await
             .expect("run 1");
         assert_eq!((first.new, first.monitored, first.updated), (1, 1, 0));
+        // The run's hits by village and rule, for the run history.
+        let counts = store
+            .screening_run_counts(&town(), first.run_id)
+            .await
+            .expect("counts");
+        let summary: Vec<(&str, &str, i64)> = counts
+            .iter()
+            .map(|c| (c.village_name.as_str(), c.rule_id.as_str(), c.hits))
+            .collect();
+        assert_eq!(summary, vec![("青岩村", "medical_stay", 2)]);
         let all = WarningFilter::default();
         let list = store
             .warnings_list(&town(), &all, PageRequest::default())
