@@ -1622,7 +1622,7 @@ pub(crate) async fn insert_case(
         Err(e) if is_unique_violation(&e) => {
             // Someone opened one in the meantime (the check above ran before their commit).
             return Err(StoreError::Conflict(
-                "该户已有正在办理的流程，请刷新后查看".to_string(),
+                "该户已有正在办理的流程，请先办结".to_string(),
             ));
         }
         Err(e) => return Err(e.into()),
