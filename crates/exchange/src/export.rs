@@ -24,6 +24,18 @@ pub enum Cell {
     Empty,
 }
 
+impl Cell {
+    /// Text, or an empty cell for an empty string (lists leave unknown values blank).
+    pub fn text(s: impl Into<String>) -> Cell {
+        let s = s.into();
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s)
+        }
+    }
+}
+
 /// A cell being written: like [`Cell`], but borrowing its text so that a million-row export does not
 /// allocate a string per cell.
 pub(crate) enum Value<'a> {

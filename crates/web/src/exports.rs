@@ -31,13 +31,6 @@ pub fn cases_workbook(records: &[CaseRecord], today: Date) -> Result<Vec<u8>, Ap
         "是否逾期",
         "原因",
     ];
-    let text = |s: String| {
-        if s.is_empty() {
-            Cell::Empty
-        } else {
-            Cell::Text(s)
-        }
-    };
     let date = |d: Option<Date>| d.map_or(Cell::Empty, |d| Cell::Text(d.to_string()));
     let rows: Vec<Vec<Cell>> = records
         .iter()
@@ -45,14 +38,14 @@ pub fn cases_workbook(records: &[CaseRecord], today: Date) -> Result<Vec<u8>, Ap
             vec![
                 Cell::Text(r.household_no.clone()),
                 Cell::Text(r.village_name.clone()),
-                text(r.group.map(group_label).unwrap_or_default()),
-                text(r.head_name.clone().unwrap_or_default()),
+                Cell::text(r.group.map(group_label).unwrap_or_default()),
+                Cell::text(r.head_name.clone().unwrap_or_default()),
                 Cell::Text(r.case.kind.label().into()),
                 Cell::Text(r.case.state_label().into()),
                 Cell::Text(r.case.clue.source.label().into()),
                 Cell::Text(r.case.clue.date.to_string()),
-                text(views::label(r.case.category).into()),
-                text(risk_labels(&r.case.risks)),
+                Cell::text(views::label(r.case.category)),
+                Cell::text(risk_labels(&r.case.risks)),
                 date(r.case.notice_start),
                 date(r.case.notice_end),
                 date(r.case.closed_on),
@@ -65,7 +58,7 @@ pub fn cases_workbook(records: &[CaseRecord], today: Date) -> Result<Vec<u8>, Ap
                     }
                     .into(),
                 ),
-                text(r.case.reason.clone().unwrap_or_default()),
+                Cell::text(r.case.reason.clone().unwrap_or_default()),
             ]
         })
         .collect();
@@ -90,34 +83,27 @@ pub fn monitored_workbook(rows: &[MonitoredRow]) -> Result<Vec<u8>, AppError> {
         "已落实帮扶措施数",
         "帮扶责任人",
     ];
-    let text = |s: String| {
-        if s.is_empty() {
-            Cell::Empty
-        } else {
-            Cell::Text(s)
-        }
-    };
     let cells: Vec<Vec<Cell>> = rows
         .iter()
         .map(|r| {
             vec![
                 Cell::Text(r.household_no.clone()),
                 Cell::Text(r.village_name.clone()),
-                text(r.group.map(group_label).unwrap_or_default()),
-                text(r.head_name.clone().unwrap_or_default()),
+                Cell::text(r.group.map(group_label).unwrap_or_default()),
+                Cell::text(r.head_name.clone().unwrap_or_default()),
                 Cell::Int(r.size),
-                text(views::label(r.category).into()),
-                text(risk_labels(&r.risks)),
-                text(
+                Cell::text(views::label(r.category)),
+                Cell::text(risk_labels(&r.risks)),
+                Cell::text(
                     r.identified_on
                         .map(zhenxing_domain::policy::year_month)
                         .unwrap_or_default(),
                 ),
                 Cell::Text(if r.risk_eliminated { "是" } else { "否" }.into()),
-                text(r.eliminated_on.map(|d| d.to_string()).unwrap_or_default()),
-                text(views::label(r.elimination_mode).into()),
+                Cell::text(r.eliminated_on.map(|d| d.to_string()).unwrap_or_default()),
+                Cell::text(views::label(r.elimination_mode)),
                 Cell::Int(r.implemented_measures),
-                text(r.helper_name.clone().unwrap_or_default()),
+                Cell::text(r.helper_name.clone().unwrap_or_default()),
             ]
         })
         .collect();

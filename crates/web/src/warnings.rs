@@ -380,27 +380,20 @@ pub fn workbook(rows: &[WarningRow]) -> Result<Vec<u8>, AppError> {
         "排除原因",
         "更新时间",
     ];
-    let text = |s: String| {
-        if s.is_empty() {
-            Cell::Empty
-        } else {
-            Cell::Text(s)
-        }
-    };
     let cells: Vec<Vec<Cell>> = rows
         .iter()
         .map(|w| {
             vec![
                 Cell::Text(w.household_no.clone()),
                 Cell::Text(w.village_name.clone()),
-                text(w.head_name.clone().unwrap_or_default()),
+                Cell::text(w.head_name.clone().unwrap_or_default()),
                 Cell::Text(w.rule_name.clone()),
                 Cell::Text(w.risk_type.label().into()),
                 Cell::Text(w.status.label().into()),
                 Cell::Text(w.evidence.clone()),
                 Cell::Text(w.first_period.clone()),
                 Cell::Text(w.last_period.clone()),
-                text(w.dismiss_reason.clone().unwrap_or_default()),
+                Cell::text(w.dismiss_reason.clone().unwrap_or_default()),
                 Cell::Text(views::timestamp(&w.updated_at)),
             ]
         })
