@@ -1,20 +1,22 @@
 //! `zhenxing screen` and `zhenxing import feed`: department screening from the store (recorded as a
 //! run, or a what-if that writes nothing), and the batch mode over files that touches no database.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use zhenxing_domain::feed::{FeedKind, FeedRecord, Period};
+use zhenxing_domain::feed::{FeedKind, FeedRecord, Period, VisitType};
 use zhenxing_domain::household::HouseholdKind;
 use zhenxing_domain::{CodeEnum, DivisionCode, Policy};
+use zhenxing_exchange::batch::{BatchHousehold, BatchRecord};
 use zhenxing_exchange::{Cell, RosterContext};
 use zhenxing_screening::report::{self, Diff, Row};
-use zhenxing_screening::{Household, Params, Person, Registry, default_rules, id_key};
+use zhenxing_screening::{
+    Household, MedicalTotals, Params, Person, Registry, default_rules, features,
+};
 use zhenxing_store::{Actor, FeedUpload, SqlStore, Store};
-
-use crate::progress::Progress;
 
 /// What the command line asked for.
 pub struct ScreenArgs {
@@ -151,6 +153,11 @@ pub async fn screen_store(
 
 /// Batch mode: roster files (one per income year) and a directory of `KIND-YYYY-MM.csv` feed files;
 /// no database. Same rules, parameters and output as the integrated run.
+///
+/// Files are read by `zhenxing_exchange::batch` (the full readers' results and findings, at CSV
+/// speed), several at a time (one thread per core). Feed records are not held: medical settlements
+/// are added up per household as they stream by ([`MedicalTotals`]); only the records dated in the
+/// period (the ones event rules and evidence look at) are kept, in file order.
 pub fn screen_files(args: &ScreenArgs, today: time::Date) -> anyhow::Result<()> {
     let started = Instant::now();
     let Some(period_text) = args.period.as_deref() else {
@@ -166,9 +173,6 @@ pub fn screen_files(args: &ScreenArgs, today: time::Date) -> anyhow::Result<()> 
     if args.roster.is_empty() {
         bail!("批量筛查需要至少一个 --roster 花名册文件");
     }
-    let registry = read_rosters(&args.roster, today)?;
-    let records = read_feed_dir(dir, period, &registry, today)?;
-    let read = started.elapsed();
     let base = Params::resolve(
         &Policy::defaults(),
         &DivisionCode::parse("000000").map_err(|e| anyhow::anyhow!(e.to_string()))?,
@@ -178,33 +182,96 @@ pub fn screen_files(args: &ScreenArgs, today: time::Date) -> anyhow::Result<()> 
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let rules = zhenxing_web::screening::compile_enabled(&default_rules())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let hits = zhenxing_screening::screen(&registry, &records, period, &rules, &params);
+    let registry = read_rosters(&args.roster, today)?;
+    let roster_time = started.elapsed();
+    let feeds = read_feed_dir(dir, period, &registry, today)?;
+    let read = started.elapsed();
+    let hits = zhenxing_screening::screen_with(
+        &registry,
+        &feeds.records,
+        Some(&feeds.totals),
+        period,
+        &rules,
+        &params,
+    );
     let rows = report::rows(&registry, &rules, &hits);
     write_rows(out, &rows, None)?;
     eprintln!(
-        "批量筛查 {period}：{} 户，{} 条部门记录，预警 {} 条；读取 {:.2} 秒，筛查 {:.2} 秒",
+        "批量筛查 {period}：{} 户，{} 条部门记录，预警 {} 条；读取 {:.2} 秒（花名册 {:.2} 秒），筛查 {:.2} 秒",
         registry.len(),
-        records.len(),
+        feeds.count,
         rows.len(),
         read.as_secs_f64(),
+        roster_time.as_secs_f64(),
         (started.elapsed() - read).as_secs_f64()
     );
     println!("已写入 {}", out.display());
     Ok(())
 }
 
+/// How many threads read files at once.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// `f` over `items` on [`workers`] threads, each taking the next item when done; results in the
+/// order of `items`.
+fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    order: &[usize],
+    f: &(dyn Fn(usize, &T) -> R + Sync),
+) -> Vec<R> {
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new(items.iter().map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..workers().min(items.len()) {
+            s.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&i) = order.get(k) else { break };
+                    let r = f(i, &items[i]);
+                    if let Ok(mut v) = results.lock() {
+                        v[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
 /// Reads the roster files into one registry: the first file that names a household gives its
 /// members; every file adds its income years.
 fn read_rosters(paths: &[PathBuf], today: time::Date) -> anyhow::Result<Registry> {
     let ctx = RosterContext::open(today);
-    let mut households: Vec<Household> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let order: Vec<usize> = (0..paths.len()).collect();
+    let t0 = Instant::now();
+    let read = parallel(paths, &order, &|_, path: &PathBuf| {
+        let t = Instant::now();
+        let r = zhenxing_exchange::batch::read_roster_batch(path, &ctx)
+            .with_context(|| format!("无法读取花名册 {}", path.display()));
+        if let Ok(r) = &r {
+            tracing::debug!(
+                file = %path.display(),
+                seconds = t.elapsed().as_secs_f64(),
+                households = r.households.len(),
+                checked_in_full = r.checked_in_full,
+                full_reader = r.full_reader,
+                "roster read"
+            );
+        }
+        r
+    });
+    tracing::debug!(seconds = t0.elapsed().as_secs_f64(), "rosters read");
     let mut errors = 0usize;
-    for path in paths {
-        let bar = Progress::rows("读取花名册（人）", None);
-        let roster = zhenxing_exchange::read_roster(path, &ctx, &|n| bar.set(n as u64))
-            .with_context(|| format!("无法读取花名册 {}", path.display()))?;
-        bar.finish();
+    let mut registry: Option<Registry> = None;
+    for (path, roster) in paths.iter().zip(read) {
+        let roster = roster?;
         for f in roster
             .findings
             .iter()
@@ -215,57 +282,98 @@ fn read_rosters(paths: &[PathBuf], today: time::Date) -> anyhow::Result<Registry
                 eprintln!("{}：{}", path.display(), f.describe());
             }
         }
-        for parsed in &roster.households {
-            let h = &parsed.household;
-            match index.get(&h.household_no) {
-                Some(&i) => {
-                    for inc in &h.incomes {
-                        if !households[i].incomes.iter().any(|x| x.year == inc.year) {
-                            households[i].incomes.push(*inc);
+        let villages = roster.villages;
+        let household = |h: BatchHousehold| Household {
+            village: villages
+                .get(h.village as usize)
+                .cloned()
+                .unwrap_or_default(),
+            monitored: h.kind == HouseholdKind::Monitored,
+            kind: h.kind,
+            members: h
+                .members
+                .into_iter()
+                .map(|m| Person {
+                    key: m.id_key,
+                    birth: m.birth,
+                    labour: m.labour,
+                    disability: m.disability,
+                })
+                .collect(),
+            incomes: {
+                // One income year per file: room for all of them, no regrowth.
+                let mut v = Vec::with_capacity(paths.len());
+                v.extend(h.income);
+                v
+            },
+            household_no: h.household_no,
+        };
+        registry = Some(match registry.take() {
+            None => Registry::new(roster.households.into_iter().map(household).collect()),
+            Some(mut reg) => {
+                let mut new = Vec::new();
+                for h in roster.households {
+                    match reg.household_by_number(&h.household_no) {
+                        Some(i) => {
+                            let incomes = &mut reg.households[i as usize].incomes;
+                            if let Some(inc) = h.income
+                                && !incomes.iter().any(|x| x.year == inc.year)
+                            {
+                                incomes.push(inc);
+                            }
                         }
+                        None => new.push(household(h)),
                     }
                 }
-                None => {
-                    index.insert(h.household_no.clone(), households.len());
-                    households.push(Household {
-                        household_no: h.household_no.clone(),
-                        village: roster
-                            .village_name(&h.village)
-                            .unwrap_or(h.village.as_str())
-                            .to_string(),
-                        kind: h.kind,
-                        monitored: h.kind == HouseholdKind::Monitored,
-                        members: h
-                            .members
-                            .iter()
-                            .filter_map(|m| {
-                                Some(Person {
-                                    key: id_key(m.id_number.base())?,
-                                    birth: m.birth_date,
-                                    labour: m.labour,
-                                    disability: m.disability_grade,
-                                })
-                            })
-                            .collect(),
-                        incomes: h.incomes.clone(),
-                    });
+                if new.is_empty() {
+                    reg
+                } else {
+                    let mut all = std::mem::take(&mut reg.households);
+                    drop(reg);
+                    all.extend(new);
+                    Registry::new(all)
                 }
             }
-        }
+        });
     }
     if errors > 20 {
         eprintln!("……花名册共 {errors} 处错误，出错的农户未参加筛查");
     }
-    Ok(Registry::new(households))
+    tracing::debug!(seconds = t0.elapsed().as_secs_f64(), "registry built");
+    Ok(registry.unwrap_or_default())
 }
 
-/// Reads `KIND-YYYY-MM.csv` (or `.xlsx`) files of the 12 months ending with `period`.
+/// What the feed files give a batch run.
+struct Feeds {
+    /// The records dated in the period, in file order (files by name, then rows).
+    records: Vec<FeedRecord>,
+    /// The 12-month medical sums.
+    totals: MedicalTotals,
+    /// Well-formed records read.
+    count: usize,
+}
+
+/// What one thread gathered from the files it read.
+struct Gathered {
+    /// (file, row, record) of the records dated in the period.
+    kept: Vec<(usize, usize, FeedRecord)>,
+    /// Empty until the thread reads a medical file; then one slot per household.
+    totals: MedicalTotals,
+    count: usize,
+    unmatched: usize,
+    /// (file, malformed rows, its first findings).
+    files: Vec<(usize, usize, Vec<zhenxing_exchange::Finding>)>,
+}
+
+/// Reads the `KIND-YYYY-MM.csv` (or `.xlsx`) files of the 12 months ending with `period`, on
+/// [`workers`] threads, each with its own sums (merged at the end, so that no lock is taken per
+/// record).
 fn read_feed_dir(
     dir: &Path,
     period: Period,
     registry: &Registry,
     today: time::Date,
-) -> anyhow::Result<Vec<FeedRecord>> {
+) -> anyhow::Result<Feeds> {
     let mut files: Vec<(FeedKind, Period, PathBuf)> = Vec::new();
     for entry in
         std::fs::read_dir(dir).with_context(|| format!("无法读取目录 {}", dir.display()))?
@@ -285,26 +393,113 @@ fn read_feed_dir(
         }
     }
     files.sort_by(|a, b| a.2.cmp(&b.2));
-    let mut records = Vec::new();
-    let (mut malformed, mut unmatched) = (0usize, 0usize);
-    for (kind, _, path) in &files {
-        let file = zhenxing_exchange::read_feed(*kind, path, today)
-            .with_context(|| format!("无法读取部门数据 {}", path.display()))?;
-        malformed += file.rows_malformed;
-        for f in file.findings.iter().take(5) {
-            eprintln!("{}：{}", path.display(), f.describe());
-        }
-        for (_, r) in file.records {
-            if zhenxing_screening::features::locate(registry, &r.subject()).is_none() {
-                unmatched += 1;
+    // Largest files first, so that the threads finish together.
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    let size = |i: &usize| std::fs::metadata(&files[*i].2).map_or(0, |m| m.len());
+    order.sort_by_key(|i| std::cmp::Reverse(size(i)));
+    let n = registry.len();
+    let next = AtomicUsize::new(0);
+    let gather = || -> anyhow::Result<Gathered> {
+        let mut g = Gathered {
+            kept: Vec::new(),
+            totals: MedicalTotals::default(),
+            count: 0,
+            unmatched: 0,
+            files: Vec::new(),
+        };
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&fi) = order.get(k) else { break };
+            let (kind, _, path) = &files[fi];
+            if *kind == FeedKind::Medical && g.totals.count.is_empty() {
+                g.totals = MedicalTotals::new(n);
             }
-            records.push(r);
+            let mut on_record = |row: usize, r: BatchRecord| {
+                g.count += 1;
+                match r {
+                    BatchRecord::Medical {
+                        person,
+                        date,
+                        visit_type,
+                        eligible_out_of_pocket,
+                        ..
+                    } => match registry.person(person) {
+                        None => g.unmatched += 1,
+                        Some((h, _)) => {
+                            let h = h as usize;
+                            if period.window_contains(12, date) && h < g.totals.count.len() {
+                                g.totals.eligible_fen[h] += eligible_out_of_pocket.fen();
+                                g.totals.count[h] += 1;
+                            }
+                            if visit_type == VisitType::Inpatient && period.contains(date) {
+                                g.kept.push((fi, row, r.into_record()));
+                            }
+                        }
+                    },
+                    BatchRecord::Other(r) => {
+                        if features::locate_record(registry, &r).is_none() {
+                            g.unmatched += 1;
+                        } else if period.contains(r.date()) {
+                            g.kept.push((fi, row, r));
+                        }
+                    }
+                }
+            };
+            let file =
+                zhenxing_exchange::batch::read_feed_batch(*kind, path, today, &mut on_record)
+                    .with_context(|| format!("无法读取部门数据 {}", path.display()))?;
+            g.files.push((
+                fi,
+                file.rows_malformed,
+                file.findings.into_iter().take(5).collect(),
+            ));
+        }
+        Ok(g)
+    };
+    let gathered: Vec<anyhow::Result<Gathered>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers().min(files.len()))
+            .map(|_| s.spawn(gather))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(anyhow::anyhow!("读取部门数据的线程异常退出")))
+            })
+            .collect()
+    });
+    let mut feeds = Feeds {
+        records: Vec::new(),
+        totals: MedicalTotals::new(n),
+        count: 0,
+    };
+    let (mut malformed, mut unmatched) = (0usize, 0usize);
+    let mut kept = Vec::new();
+    let mut reports = Vec::new();
+    for g in gathered {
+        let g = g?;
+        feeds.count += g.count;
+        unmatched += g.unmatched;
+        if !g.totals.count.is_empty() {
+            feeds.totals.merge(&g.totals);
+        }
+        kept.extend(g.kept);
+        reports.extend(g.files);
+    }
+    reports.sort_by_key(|(fi, _, _)| *fi);
+    for (fi, bad, findings) in reports {
+        malformed += bad;
+        for f in findings {
+            eprintln!("{}：{}", files[fi].2.display(), f.describe());
         }
     }
+    // Files by name, rows in order: the order a single reader would have seen them in.
+    kept.sort_by_key(|(fi, row, _)| (*fi, *row));
+    feeds.records = kept.into_iter().map(|(_, _, r)| r).collect();
     if malformed + unmatched > 0 {
         eprintln!("部门数据：格式错误 {malformed} 行（已跳过），未匹配 {unmatched} 条");
     }
-    Ok(records)
+    Ok(feeds)
 }
 
 /// `zhenxing import feed KIND FILE --period YYYY-MM`: one transaction; a file seen before changes

@@ -43,7 +43,7 @@ use crate::{ExchangeError, Finding, Severity};
 
 /// What a column holds; the same role may have different headers in different kinds (日期, 结算日期).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Col {
+pub(crate) enum Col {
     Id,
     HouseholdNo,
     HeadId,
@@ -73,7 +73,7 @@ enum Col {
     Days,
 }
 
-const COL_COUNT: usize = Col::Days as usize + 1;
+pub(crate) const COL_COUNT: usize = Col::Days as usize + 1;
 
 /// One column of a feed file.
 #[derive(Debug)]
@@ -284,24 +284,7 @@ fn read(
     today: Date,
     content_hash: String,
 ) -> Result<FeedFile, ExchangeError> {
-    let mut reader = Reader {
-        kind,
-        table: feed_columns(kind),
-        today,
-        header: None,
-        searched: 0,
-        first_row: None,
-        file: FeedFile {
-            kind,
-            records: Vec::new(),
-            findings: Vec::new(),
-            rows_total: 0,
-            rows_malformed: 0,
-            content_hash,
-            headers: Vec::new(),
-            rejected: Vec::new(),
-        },
-    };
+    let mut reader = Reader::new(kind, today, content_hash);
     source::stream(input, format, &mut |row| reader.row(&row))?;
     reader.finish()
 }
@@ -315,7 +298,9 @@ struct Header {
     cols: [Option<usize>; COL_COUNT],
 }
 
-struct Reader {
+/// Reads a feed file row by row (also driven by the batch reader, which hands it the rows it does
+/// not read itself).
+pub(crate) struct Reader {
     kind: FeedKind,
     table: &'static [FeedColumn],
     today: Date,
@@ -327,7 +312,43 @@ struct Reader {
 }
 
 impl Reader {
-    fn row(&mut self, row: &RowRef<'_>) -> Result<(), ExchangeError> {
+    pub(crate) fn new(kind: FeedKind, today: Date, content_hash: String) -> Reader {
+        Reader {
+            kind,
+            table: feed_columns(kind),
+            today,
+            header: None,
+            searched: 0,
+            first_row: None,
+            file: FeedFile {
+                kind,
+                records: Vec::new(),
+                findings: Vec::new(),
+                rows_total: 0,
+                rows_malformed: 0,
+                content_hash,
+                headers: Vec::new(),
+                rejected: Vec::new(),
+            },
+        }
+    }
+
+    /// Where each column is, once the header has been read.
+    pub(crate) fn columns(&self) -> Option<&[Option<usize>; COL_COUNT]> {
+        self.header.as_ref().map(|h| &h.cols)
+    }
+
+    /// A well-formed data row the batch reader read itself.
+    pub(crate) fn count_row(&mut self) {
+        self.file.rows_total += 1;
+    }
+
+    /// The records read by [`Reader::row`] since the last call.
+    pub(crate) fn take_records(&mut self) -> std::vec::Drain<'_, (usize, FeedRecord)> {
+        self.file.records.drain(..)
+    }
+
+    pub(crate) fn row(&mut self, row: &RowRef<'_>) -> Result<(), ExchangeError> {
         if row.is_blank() {
             return Ok(());
         }
@@ -462,7 +483,7 @@ impl Reader {
         }
     }
 
-    fn finish(mut self) -> Result<FeedFile, ExchangeError> {
+    pub(crate) fn finish(mut self) -> Result<FeedFile, ExchangeError> {
         if self.header.is_none() {
             // Fewer than HEADER_SEARCH_ROWS rows and none looked like a header: the first one is
             // taken as such, so that the error names what it lacks.

@@ -6,6 +6,7 @@
 //! [`Roster::rejected`]; only a file that cannot be read at all (or lacks required columns) is an
 //! [`ExchangeError`].
 
+pub mod batch;
 mod cells;
 mod errorbook;
 mod export;

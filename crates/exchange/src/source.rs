@@ -13,7 +13,7 @@ use crate::ExchangeError;
 use crate::cells::{CellKind, data_ref_text, data_text};
 
 /// Columns beyond this are ignored: a stray cell at column XFD must not allocate 16,384 strings per row.
-const MAX_COLUMNS: usize = 512;
+pub(crate) const MAX_COLUMNS: usize = 512;
 /// The sheet a roster lives in when a workbook has several.
 pub(crate) const ROSTER_SHEET: &str = "花名册";
 
@@ -95,7 +95,7 @@ pub(crate) fn stream(
     }
 }
 
-fn unreadable(e: impl std::fmt::Display) -> ExchangeError {
+pub(crate) fn unreadable(e: impl std::fmt::Display) -> ExchangeError {
     ExchangeError::Unreadable(e.to_string())
 }
 
@@ -132,7 +132,7 @@ impl RowBuf {
         self.len = self.len.max(col + 1);
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }
 
@@ -219,7 +219,7 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Encoding {
+pub(crate) enum Encoding {
     Utf8,
     Gbk,
 }
@@ -243,7 +243,15 @@ fn decode_into(field: &[u8], encoding: Encoding, out: &mut String) {
     out.push_str(text.trim());
 }
 
-fn stream_csv(mut r: impl Read, on_row: &mut OnRow<'_>) -> Result<(), ExchangeError> {
+/// The CSV reader of [`open_csv`]: the sniffed sample, then the rest of the input.
+pub(crate) type CsvReader<R> = csv::Reader<std::io::Chain<Cursor<Vec<u8>>, R>>;
+
+/// A CSV reader over `r` as every roster and feed file is read: the BOM skipped, UTF-8 or GB18030
+/// told from the first 64 KiB, comma or (when the first line has no comma) tab as delimiter.
+pub(crate) fn open_csv<R: Read>(
+    mut r: R,
+    buffer: usize,
+) -> Result<(CsvReader<R>, Encoding), ExchangeError> {
     let mut sample = vec![0u8; SNIFF];
     let n = read_up_to(&mut r, &mut sample)?;
     sample.truncate(n);
@@ -263,45 +271,59 @@ fn stream_csv(mut r: impl Read, on_row: &mut OnRow<'_>) -> Result<(), ExchangeEr
     };
     let mut body = Cursor::new(sample);
     body.set_position(start as u64);
-    let mut csv = csv::ReaderBuilder::new()
+    let csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter)
+        .buffer_capacity(buffer)
         .from_reader(body.chain(r));
-    let mut record = csv::ByteRecord::new();
-    let mut buf = RowBuf::default();
-    while csv.read_byte_record(&mut record).map_err(unreadable)? {
-        let line = record.position().map_or(0, |p| p.line());
-        // A UTF-8 record is validated once as a whole; GBK (or a stray bad field) field by field.
-        let taken = std::mem::take(&mut record);
-        match csv::StringRecord::from_byte_record(taken)
-            .map_err(csv::FromUtf8Error::into_byte_record)
-        {
-            Ok(text) if encoding == Encoding::Utf8 => {
-                for (i, field) in text.iter().enumerate() {
-                    if !field.is_empty() {
-                        buf.set(i, |s| {
-                            s.push_str(field.trim());
-                            CellKind::Text
-                        });
-                    }
-                }
-                record = text.into_byte_record();
-            }
-            Ok(text) => record = text.into_byte_record(),
-            Err(bytes) => record = bytes,
-        }
-        if buf.is_empty() {
-            for (i, field) in record.iter().enumerate() {
+    Ok((csv, encoding))
+}
+
+/// The sheet row number of a CSV record (its first line).
+pub(crate) fn csv_line(record: &csv::ByteRecord) -> usize {
+    usize::try_from(record.position().map_or(0, |p| p.line())).unwrap_or(usize::MAX)
+}
+
+/// Puts the trimmed, decoded cells of a CSV record in `buf`. A UTF-8 record is validated once as a
+/// whole; GBK (or a stray bad field) is decoded field by field. `record` is handed back unchanged.
+pub(crate) fn fill_csv_row(record: &mut csv::ByteRecord, encoding: Encoding, buf: &mut RowBuf) {
+    let taken = std::mem::take(record);
+    match csv::StringRecord::from_byte_record(taken).map_err(csv::FromUtf8Error::into_byte_record) {
+        Ok(text) if encoding == Encoding::Utf8 => {
+            for (i, field) in text.iter().enumerate() {
                 if !field.is_empty() {
                     buf.set(i, |s| {
-                        decode_into(field, encoding, s);
+                        s.push_str(field.trim());
                         CellKind::Text
                     });
                 }
             }
+            *record = text.into_byte_record();
         }
-        buf.emit(usize::try_from(line).unwrap_or(usize::MAX), on_row)?;
+        Ok(text) => *record = text.into_byte_record(),
+        Err(bytes) => *record = bytes,
+    }
+    if buf.is_empty() {
+        for (i, field) in record.iter().enumerate() {
+            if !field.is_empty() {
+                buf.set(i, |s| {
+                    decode_into(field, encoding, s);
+                    CellKind::Text
+                });
+            }
+        }
+    }
+}
+
+fn stream_csv(r: impl Read, on_row: &mut OnRow<'_>) -> Result<(), ExchangeError> {
+    let (mut csv, encoding) = open_csv(r, 1 << 16)?;
+    let mut record = csv::ByteRecord::new();
+    let mut buf = RowBuf::default();
+    while csv.read_byte_record(&mut record).map_err(unreadable)? {
+        let line = csv_line(&record);
+        fill_csv_row(&mut record, encoding, &mut buf);
+        buf.emit(line, on_row)?;
     }
     Ok(())
 }

@@ -122,10 +122,77 @@ fn more_severe(new: Option<DisabilityGrade>, registered: Option<DisabilityGrade>
 /// The household a record is about, if it matches the registry.
 pub fn locate(registry: &Registry, subject: &HouseholdRef) -> Option<(u32, Option<u16>)> {
     match subject {
-        HouseholdRef::Number(no) => registry.household_by_number(no).map(|h| (h, None)),
-        HouseholdRef::Person(id) => {
-            let key = id_key(id)?;
-            registry.person(key).map(|(h, m)| (h, Some(m)))
+        HouseholdRef::Number(no) => locate_number(registry, no),
+        HouseholdRef::Person(id) => locate_person(registry, id),
+    }
+}
+
+fn locate_number(registry: &Registry, no: &str) -> Option<(u32, Option<u16>)> {
+    registry.household_by_number(no).map(|h| (h, None))
+}
+
+fn locate_person(registry: &Registry, id: &str) -> Option<(u32, Option<u16>)> {
+    let key = id_key(id)?;
+    registry.person(key).map(|(h, m)| (h, Some(m)))
+}
+
+/// [`locate`] of a record's subject ([`FeedRecord::subject`]) without copying it.
+pub fn locate_record(registry: &Registry, r: &FeedRecord) -> Option<(u32, Option<u16>)> {
+    match r {
+        FeedRecord::Medical { person, .. }
+        | FeedRecord::Disability { person, .. }
+        | FeedRecord::Education { person, .. }
+        | FeedRecord::Police { person, .. }
+        | FeedRecord::Civil { person, .. }
+        | FeedRecord::Employment { person, .. } => locate_person(registry, person),
+        FeedRecord::Housing { household, .. } | FeedRecord::Disaster { household, .. } => {
+            locate(registry, household)
+        }
+        FeedRecord::Water { household_no, .. } => locate_number(registry, household_no),
+    }
+}
+
+/// The 12-month medical sums per household when the caller has added them up itself (batch mode
+/// adds the settlements up as they stream by, rather than holding them): `medical_oop_12m` and the
+/// record count of its evidence come from here, and the medical records passed along count only
+/// for `stay_oop_max`. Indexed like the registry's households.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MedicalTotals {
+    /// Σ 合规自付 in fen of the household's medical records dated in the 12 months.
+    pub eligible_fen: Vec<i64>,
+    /// How many records that sum adds up.
+    pub count: Vec<u32>,
+}
+
+impl MedicalTotals {
+    pub fn new(households: usize) -> MedicalTotals {
+        MedicalTotals {
+            eligible_fen: vec![0; households],
+            count: vec![0; households],
+        }
+    }
+
+    /// Adds `other` (the same households) into `self`.
+    pub fn merge(&mut self, other: &MedicalTotals) {
+        for (a, b) in self.eligible_fen.iter_mut().zip(&other.eligible_fen) {
+            *a += b;
+        }
+        for (a, b) in self.count.iter_mut().zip(&other.count) {
+            *a += b;
+        }
+    }
+
+    /// The totals of some households, in the order given.
+    pub fn select(&self, households: &[u32]) -> MedicalTotals {
+        MedicalTotals {
+            eligible_fen: households
+                .iter()
+                .map(|h| self.eligible_fen.get(*h as usize).copied().unwrap_or(0))
+                .collect(),
+            count: households
+                .iter()
+                .map(|h| self.count.get(*h as usize).copied().unwrap_or(0))
+                .collect(),
         }
     }
 }
@@ -178,7 +245,17 @@ impl Witnesses {
 /// Computes the feature table for period `period`. Records outside the 12-month window, and records
 /// matching no household, do not count.
 pub fn compute(registry: &Registry, records: &[FeedRecord], period: Period) -> Table {
-    build(registry, records, period, None)
+    build(registry, records, period, None, None)
+}
+
+/// [`compute`] with the medical sums added up by the caller ([`MedicalTotals`]).
+pub fn compute_with_totals(
+    registry: &Registry,
+    records: &[FeedRecord],
+    totals: &MedicalTotals,
+    period: Period,
+) -> Table {
+    build(registry, records, period, None, Some(totals))
 }
 
 /// [`compute`], also noting which record decided each feature (for a few households: evidence).
@@ -187,8 +264,23 @@ pub fn compute_explained(
     records: &[FeedRecord],
     period: Period,
 ) -> (Table, Witnesses) {
+    compute_explained_with(registry, records, None, period)
+}
+
+/// [`compute_explained`], with or without [`MedicalTotals`].
+pub fn compute_explained_with(
+    registry: &Registry,
+    records: &[FeedRecord],
+    totals: Option<&MedicalTotals>,
+    period: Period,
+) -> (Table, Witnesses) {
     let mut w = Witnesses::new(registry.len());
-    let t = build(registry, records, period, Some(&mut w));
+    if let Some(t) = totals {
+        for (c, n) in w.medical_count.iter_mut().zip(&t.count) {
+            *c = *n;
+        }
+    }
+    let t = build(registry, records, period, Some(&mut w), totals);
     (t, w)
 }
 
@@ -197,12 +289,21 @@ fn build(
     records: &[FeedRecord],
     period: Period,
     mut witness: Option<&mut Witnesses>,
+    totals: Option<&MedicalTotals>,
 ) -> Table {
     let n = registry.len();
     let bools =
         |f: &dyn Fn(usize) -> bool| -> Vec<Option<bool>> { (0..n).map(|i| Some(f(i))).collect() };
     let hs = &registry.households;
-    let mut medical = vec![Some(Num::ZERO); n];
+    let mut medical = match totals {
+        Some(t) => (0..n)
+            .map(|i| {
+                let fen = t.eligible_fen.get(i).copied().unwrap_or(0);
+                Some(Num::from_yuan(zhenxing_domain::Yuan::from_fen(fen)))
+            })
+            .collect(),
+        None => vec![Some(Num::ZERO); n],
+    };
     let mut stay = vec![None; n];
     let mut disability = vec![Some(false); n];
     let mut dropout = vec![Some(false); n];
@@ -220,7 +321,7 @@ fn build(
             continue;
         }
         let in_p = period.contains(date);
-        let Some((h, m)) = locate(registry, &r.subject()) else {
+        let Some((h, m)) = locate_record(registry, r) else {
             continue;
         };
         let hi = h as usize;
@@ -242,7 +343,9 @@ fn build(
                 eligible_out_of_pocket,
                 ..
             } => {
-                if let Some(sum) = medical[hi].as_mut() {
+                if totals.is_none()
+                    && let Some(sum) = medical[hi].as_mut()
+                {
                     *sum = sum
                         .checked_add(Num::from_yuan(*eligible_out_of_pocket))
                         .unwrap_or(*sum);

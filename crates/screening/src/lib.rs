@@ -15,8 +15,8 @@ pub mod rule;
 pub mod run;
 
 pub use defaults::{RuleDef, default_rules};
-pub use features::{Feature, Table};
+pub use features::{Feature, MedicalTotals, Table};
 pub use num::Num;
 pub use registry::{Household, Person, Registry, id_key, id_text};
 pub use rule::{Node, RuleError, compile};
-pub use run::{CompiledRule, Hit, Params, compile_rules, screen};
+pub use run::{CompiledRule, Hit, Params, compile_rules, screen, screen_with};

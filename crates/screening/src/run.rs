@@ -9,7 +9,7 @@ use zhenxing_domain::id_number::mask_id;
 use zhenxing_domain::{CodeEnum, DivisionCode, Policy, PolicyKey};
 
 use crate::defaults::RuleDef;
-use crate::features::{self, Feature, Table, Type, Unit, Witnesses, locate};
+use crate::features::{self, Feature, MedicalTotals, Table, Type, Unit, Witnesses, locate_record};
 use crate::num::Num;
 use crate::registry::{Household, Registry, id_key, id_text};
 use crate::rule::{self, ArithOp, Node, ParamSource, RuleError, Scalar, eval_row, param_num};
@@ -106,7 +106,23 @@ pub fn screen(
     rules: &[CompiledRule],
     params: &Params,
 ) -> Vec<Hit> {
-    let table = features::compute(registry, records, period);
+    screen_with(registry, records, None, period, rules, params)
+}
+
+/// [`screen`] with the medical sums added up by the caller (batch mode): `records` then need to
+/// hold only the records dated in the period ([`MedicalTotals`]).
+pub fn screen_with(
+    registry: &Registry,
+    records: &[FeedRecord],
+    totals: Option<&MedicalTotals>,
+    period: Period,
+    rules: &[CompiledRule],
+    params: &Params,
+) -> Vec<Hit> {
+    let table = match totals {
+        Some(t) => features::compute_with_totals(registry, records, t, period),
+        None => features::compute(registry, records, period),
+    };
     let mut flagged: Vec<(u32, usize)> = Vec::new();
     for (ri, r) in rules.iter().enumerate() {
         for h in rule::flagged(&r.node, &table, params) {
@@ -120,7 +136,8 @@ pub fn screen(
             .cmp(&hs[b.0 as usize].household_no)
             .then_with(|| rules[a.1].def.id.cmp(&rules[b.1].def.id))
     });
-    let texts = explain_all(registry, records, period, rules, params, &flagged);
+    drop(table);
+    let texts = explain_all(registry, records, totals, period, rules, params, &flagged);
     flagged
         .into_iter()
         .zip(texts)
@@ -137,6 +154,7 @@ pub fn screen(
 fn explain_all(
     registry: &Registry,
     records: &[FeedRecord],
+    totals: Option<&MedicalTotals>,
     period: Period,
     rules: &[CompiledRule],
     params: &Params,
@@ -155,10 +173,12 @@ fn explain_all(
     let mine: Vec<FeedRecord> = records
         .iter()
         .filter(|r| period.window_contains(12, r.date()))
-        .filter(|r| locate(registry, &r.subject()).is_some_and(|(h, _)| wanted.contains(&h)))
+        .filter(|r| locate_record(registry, r).is_some_and(|(h, _)| wanted.contains(&h)))
         .cloned()
         .collect();
-    let (table, witnesses) = features::compute_explained(&small, &mine, period);
+    let small_totals = totals.map(|t| t.select(&order));
+    let (table, witnesses) =
+        features::compute_explained_with(&small, &mine, small_totals.as_ref(), period);
     let ctx = Explain {
         table: &table,
         witnesses: &witnesses,

@@ -154,7 +154,7 @@ pub(crate) fn date_text(d: Date) -> String {
 }
 
 /// A whole number as typed (`3`, `03`, `3人`): digits only after trimming the given unit.
-fn parse_count<T: std::str::FromStr>(text: &str, unit: char) -> Option<T> {
+pub(crate) fn parse_count<T: std::str::FromStr>(text: &str, unit: char) -> Option<T> {
     let t = text.trim().trim_end_matches(unit);
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
         return None;

@@ -11,6 +11,7 @@ use zhenxing_domain::household::{
 use zhenxing_domain::{DivisionCode, Household, IdNumber};
 use zhenxing_synth::{Summary, SynthConfig, fuhuan_units, households, towns};
 
+mod batch;
 mod feeds;
 
 fn township() -> &'static [Household] {
