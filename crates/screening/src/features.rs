@@ -242,10 +242,43 @@ impl Witnesses {
     }
 }
 
+/// Where a record belongs: (household, member) when it matches the registry.
+pub(crate) type Located = Option<(u32, Option<u16>)>;
+
+/// [`locate_record`] of every record dated in the 12-month window (`None` outside it), once for
+/// a run: the feature table and the evidence both need it.
+pub(crate) fn locate_all(
+    registry: &Registry,
+    records: &[FeedRecord],
+    period: Period,
+) -> Vec<Located> {
+    records
+        .iter()
+        .map(|r| {
+            if period.window_contains(12, r.date()) {
+                locate_record(registry, r)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
 /// Computes the feature table for period `period`. Records outside the 12-month window, and records
 /// matching no household, do not count.
 pub fn compute(registry: &Registry, records: &[FeedRecord], period: Period) -> Table {
-    build(registry, records, period, None, None)
+    build(registry, records, period, None, None, None)
+}
+
+/// [`compute`] (or [`compute_with_totals`]) with the records already located ([`locate_all`]).
+pub(crate) fn compute_located(
+    registry: &Registry,
+    records: &[FeedRecord],
+    located: &[Located],
+    totals: Option<&MedicalTotals>,
+    period: Period,
+) -> Table {
+    build(registry, records, period, None, totals, Some(located))
 }
 
 /// [`compute`] with the medical sums added up by the caller ([`MedicalTotals`]).
@@ -255,7 +288,7 @@ pub fn compute_with_totals(
     totals: &MedicalTotals,
     period: Period,
 ) -> Table {
-    build(registry, records, period, None, Some(totals))
+    build(registry, records, period, None, Some(totals), None)
 }
 
 /// [`compute`], also noting which record decided each feature (for a few households: evidence).
@@ -280,7 +313,7 @@ pub fn compute_explained_with(
             *c = *n;
         }
     }
-    let t = build(registry, records, period, Some(&mut w), totals);
+    let t = build(registry, records, period, Some(&mut w), totals, None);
     (t, w)
 }
 
@@ -290,6 +323,7 @@ fn build(
     period: Period,
     mut witness: Option<&mut Witnesses>,
     totals: Option<&MedicalTotals>,
+    located: Option<&[Located]>,
 ) -> Table {
     let n = registry.len();
     let bools =
@@ -321,7 +355,11 @@ fn build(
             continue;
         }
         let in_p = period.contains(date);
-        let Some((h, m)) = locate_record(registry, r) else {
+        let found = match located {
+            Some(l) => l.get(ri).copied().flatten(),
+            None => locate_record(registry, r),
+        };
+        let Some((h, m)) = found else {
             continue;
         };
         let hi = h as usize;

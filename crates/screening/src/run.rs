@@ -9,7 +9,7 @@ use zhenxing_domain::id_number::mask_id;
 use zhenxing_domain::{CodeEnum, DivisionCode, Policy, PolicyKey};
 
 use crate::defaults::RuleDef;
-use crate::features::{self, Feature, MedicalTotals, Table, Type, Unit, Witnesses, locate_record};
+use crate::features::{self, Feature, MedicalTotals, Table, Type, Unit, Witnesses};
 use crate::num::Num;
 use crate::registry::{Household, Registry, id_key, id_text};
 use crate::rule::{self, ArithOp, Node, ParamSource, RuleError, Scalar, eval_row, param_num};
@@ -119,10 +119,8 @@ pub fn screen_with(
     rules: &[CompiledRule],
     params: &Params,
 ) -> Vec<Hit> {
-    let table = match totals {
-        Some(t) => features::compute_with_totals(registry, records, t, period),
-        None => features::compute(registry, records, period),
-    };
+    let located = features::locate_all(registry, records, period);
+    let table = features::compute_located(registry, records, &located, totals, period);
     let mut flagged: Vec<(u32, usize)> = Vec::new();
     for (ri, r) in rules.iter().enumerate() {
         for h in rule::flagged(&r.node, &table, params) {
@@ -137,7 +135,9 @@ pub fn screen_with(
             .then_with(|| rules[a.1].def.id.cmp(&rules[b.1].def.id))
     });
     drop(table);
-    let texts = explain_all(registry, records, totals, period, rules, params, &flagged);
+    let texts = explain_all(
+        registry, records, &located, totals, period, rules, params, &flagged,
+    );
     flagged
         .into_iter()
         .zip(texts)
@@ -151,9 +151,11 @@ pub fn screen_with(
 
 /// Evidence for every flagged (household, rule): the flagged households' own records are computed
 /// again with witnesses, in a registry of just those households.
+#[expect(clippy::too_many_arguments, reason = "the parts of one run")]
 fn explain_all(
     registry: &Registry,
     records: &[FeedRecord],
+    located: &[features::Located],
     totals: Option<&MedicalTotals>,
     period: Period,
     rules: &[CompiledRule],
@@ -170,11 +172,20 @@ fn explain_all(
             .map(|h| registry.households[*h as usize].clone())
             .collect(),
     );
+    let mut flagged_household = vec![false; registry.len()];
+    for h in &order {
+        if let Some(f) = flagged_household.get_mut(*h as usize) {
+            *f = true;
+        }
+    }
+    // `located` is `None` outside the window.
     let mine: Vec<FeedRecord> = records
         .iter()
-        .filter(|r| period.window_contains(12, r.date()))
-        .filter(|r| locate_record(registry, r).is_some_and(|(h, _)| wanted.contains(&h)))
-        .cloned()
+        .zip(located)
+        .filter(|(_, l)| {
+            l.is_some_and(|(h, _)| flagged_household.get(h as usize).copied().unwrap_or(false))
+        })
+        .map(|(r, _)| r.clone())
         .collect();
     let small_totals = totals.map(|t| t.select(&order));
     let (table, witnesses) =

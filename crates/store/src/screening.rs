@@ -623,7 +623,7 @@ fn opt_text(s: &str) -> Option<String> {
 fn parse_snapshot(
     text: &str,
     households: &mut Vec<zhenxing_screening::Household>,
-    records: &mut Vec<(i64, FeedRecord)>,
+    records: &mut Records,
 ) -> Result<()> {
     let mut c = Scan { s: text };
     while !c.s.is_empty() {
@@ -649,7 +649,7 @@ fn parse_snapshot(
             let record = scan_record(&mut c, true, |by_household| {
                 by_household.then(|| household_no.clone())
             })?;
-            records.extend(record);
+            records.add(record);
         }
         households.push(zhenxing_screening::Household {
             household_no,
@@ -671,14 +671,40 @@ fn parse_snapshot(
     Ok(())
 }
 
+/// Records with their ids, apart (the ids are only needed to order the records).
+#[derive(Default)]
+struct Records {
+    ids: Vec<i64>,
+    records: Vec<FeedRecord>,
+}
+
+impl Records {
+    fn add(&mut self, r: Option<(i64, FeedRecord)>) {
+        if let Some((id, r)) = r {
+            self.ids.push(id);
+            self.records.push(r);
+        }
+    }
+
+    fn reserve(&mut self, n: usize) {
+        self.ids.reserve(n);
+        self.records.reserve(n);
+    }
+}
+
 /// 户编号 order, and records in upload order, whatever plan the database chose: runs are
-/// reproducible.
+/// reproducible. Read table by table, records usually come in that order already (no copy).
 fn in_order(
-    (mut households, mut records): (Vec<zhenxing_screening::Household>, Vec<(i64, FeedRecord)>),
+    (mut households, records): (Vec<zhenxing_screening::Household>, Records),
 ) -> (Vec<zhenxing_screening::Household>, Vec<FeedRecord>) {
     households.sort_by(|a, b| a.household_no.cmp(&b.household_no));
-    records.sort_unstable_by_key(|(id, _)| *id);
-    (households, records.into_iter().map(|(_, r)| r).collect())
+    let Records { ids, records } = records;
+    if ids.is_sorted() {
+        return (households, records);
+    }
+    let mut tagged: Vec<(i64, FeedRecord)> = ids.into_iter().zip(records).collect();
+    tagged.sort_unstable_by_key(|(id, _)| *id);
+    (households, tagged.into_iter().map(|(_, r)| r).collect())
 }
 
 /// One record of a snapshot text: `id|kind|date|person_key|code1|code2|amount1…6|number|grade|`
@@ -1108,9 +1134,9 @@ impl SqlStore {
         scope: &DivisionCode,
         period: Period,
         ids: &[i64],
-    ) -> Result<(Vec<zhenxing_screening::Household>, Vec<(i64, FeedRecord)>)> {
+    ) -> Result<(Vec<zhenxing_screening::Household>, Records)> {
         let mut households = Vec::with_capacity(ids.len());
-        let mut records: Vec<(i64, FeedRecord)> = Vec::new();
+        let mut records = Records::default();
         for chunk in ids.chunks(SNAPSHOT_CHUNK) {
             let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
                 continue;
@@ -1130,7 +1156,7 @@ impl SqlStore {
         scope: &DivisionCode,
         period: Period,
         ids: &[i64],
-    ) -> Result<(Vec<zhenxing_screening::Household>, Vec<(i64, FeedRecord)>)> {
+    ) -> Result<(Vec<zhenxing_screening::Household>, Records)> {
         use futures_util::StreamExt;
         // Households.
         let chunks: Vec<(i64, i64)> = ids
@@ -1264,7 +1290,14 @@ impl SqlStore {
         let record_sql = "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s:%s%s:%s', r.household_id, r.id, r.kind, \
              r.record_date, r.person_key, r.code1, r.code2, r.amount1, r.amount2, r.amount3, r.amount4, r.amount5, r.amount6, \
              r.number, r.grade, LENGTH(r.text1), r.text1, LENGTH(r.subject), r.subject), ';') FROM feed_records r";
-        let mut records: Vec<(i64, FeedRecord)> = Vec::new();
+        let mut records = Records::default();
+        // Room for every record of the table (the window's share is not known): unused room is
+        // never touched, while growing by doubling copies the records and faults memory in again.
+        let span: Option<i64> = sqlx::query("SELECT MAX(id) - MIN(id) + 1 FROM feed_records")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        records.reserve(usize::try_from(span.unwrap_or(0)).unwrap_or(0));
         let mut texts = self
             .table_texts("feed_records", "r", record_sql, &window)
             .await?;
@@ -1284,7 +1317,7 @@ impl SqlStore {
                 if !c.s.is_empty() {
                     c.expect(';')?;
                 }
-                records.extend(record);
+                records.add(record);
             }
         }
         Ok((households, records))
