@@ -206,6 +206,9 @@ pub fn screen_files(args: &ScreenArgs, today: time::Date) -> anyhow::Result<()> 
         (started.elapsed() - read).as_secs_f64()
     );
     println!("已写入 {}", out.display());
+    // The process ends here: freeing a province's registry (millions of small allocations, half
+    // of them made on other threads) would only add a second to the run.
+    std::mem::forget((registry, feeds, hits, rows));
     Ok(())
 }
 
@@ -308,12 +311,26 @@ fn read_rosters(paths: &[PathBuf], today: time::Date) -> anyhow::Result<Registry
             },
             household_no: h.household_no,
         };
+        let t = Instant::now();
         registry = Some(match registry.take() {
-            None => Registry::new(roster.households.into_iter().map(household).collect()),
+            None => {
+                let households: Vec<Household> =
+                    roster.households.into_iter().map(household).collect();
+                tracing::debug!(seconds = t.elapsed().as_secs_f64(), "households converted");
+                Registry::new(households)
+            }
             Some(mut reg) => {
                 let mut new = Vec::new();
-                for h in roster.households {
-                    match reg.household_by_number(&h.household_no) {
+                for (j, h) in roster.households.into_iter().enumerate() {
+                    // Files of one system list households in the same order: try the same place
+                    // first (a look at the next household rather than a lookup).
+                    let same_place = reg
+                        .households
+                        .get(j)
+                        .is_some_and(|x| x.household_no == h.household_no)
+                        .then(|| u32::try_from(j).ok())
+                        .flatten();
+                    match same_place.or_else(|| reg.household_by_number(&h.household_no)) {
                         Some(i) => {
                             let incomes = &mut reg.households[i as usize].incomes;
                             if let Some(inc) = h.income
@@ -325,6 +342,7 @@ fn read_rosters(paths: &[PathBuf], today: time::Date) -> anyhow::Result<Registry
                         None => new.push(household(h)),
                     }
                 }
+                tracing::debug!(seconds = t.elapsed().as_secs_f64(), "income years merged");
                 if new.is_empty() {
                     reg
                 } else {
@@ -363,6 +381,49 @@ struct Gathered {
     unmatched: usize,
     /// (file, malformed rows, its first findings).
     files: Vec<(usize, usize, Vec<zhenxing_exchange::Finding>)>,
+}
+
+/// Medical settlements looked up together (see [`Gathered::medical`]).
+const LOOKUP_BATCH: usize = 32;
+
+impl Gathered {
+    /// Adds a batch of medical settlements of file `fi` (and empties it): the 12-month sums, and
+    /// the stays of the period kept for `stay_oop_max` and its evidence.
+    fn medical(
+        &mut self,
+        registry: &Registry,
+        period: Period,
+        fi: usize,
+        pending: &mut Vec<(usize, BatchRecord)>,
+    ) {
+        let mut homes = [None; LOOKUP_BATCH];
+        for (home, (_, r)) in homes.iter_mut().zip(pending.iter()) {
+            if let BatchRecord::Medical { person, .. } = r {
+                *home = registry.person(*person);
+            }
+        }
+        for ((row, r), home) in pending.drain(..).zip(homes) {
+            let BatchRecord::Medical {
+                date,
+                visit_type,
+                eligible_out_of_pocket,
+                ..
+            } = r
+            else {
+                continue;
+            };
+            let Some((h, _)) = home else {
+                self.unmatched += 1;
+                continue;
+            };
+            if period.window_contains(12, date) {
+                self.totals.add(h as usize, eligible_out_of_pocket.fen());
+            }
+            if visit_type == VisitType::Inpatient && period.contains(date) {
+                self.kept.push((fi, row, r.into_record()));
+            }
+        }
+    }
 }
 
 /// Reads the `KIND-YYYY-MM.csv` (or `.xlsx`) files of the 12 months ending with `period`, on
@@ -411,31 +472,28 @@ fn read_feed_dir(
             let k = next.fetch_add(1, Ordering::Relaxed);
             let Some(&fi) = order.get(k) else { break };
             let (kind, _, path) = &files[fi];
-            if *kind == FeedKind::Medical && g.totals.count.is_empty() {
+            if *kind == FeedKind::Medical && g.totals.is_empty() {
                 g.totals = MedicalTotals::new(n);
             }
+            // Medical settlements are looked up a few dozen at a time: the lookups of a batch miss
+            // the cache independently of each other, so the processor overlaps them.
+            let mut pending: Vec<(usize, BatchRecord)> = Vec::with_capacity(LOOKUP_BATCH);
             let mut on_record = |row: usize, r: BatchRecord| {
                 g.count += 1;
                 match r {
-                    BatchRecord::Medical {
-                        person,
-                        date,
-                        visit_type,
-                        eligible_out_of_pocket,
-                        ..
-                    } => match registry.person(person) {
-                        None => g.unmatched += 1,
-                        Some((h, _)) => {
-                            let h = h as usize;
-                            if period.window_contains(12, date) && h < g.totals.count.len() {
-                                g.totals.eligible_fen[h] += eligible_out_of_pocket.fen();
-                                g.totals.count[h] += 1;
-                            }
-                            if visit_type == VisitType::Inpatient && period.contains(date) {
-                                g.kept.push((fi, row, r.into_record()));
-                            }
+                    BatchRecord::Medical { .. } => {
+                        pending.push((row, r));
+                        if pending.len() == LOOKUP_BATCH {
+                            g.medical(registry, period, fi, &mut pending);
                         }
-                    },
+                    }
+                    BatchRecord::Event { person, date, .. } => {
+                        if registry.person(person).is_none() {
+                            g.unmatched += 1;
+                        } else if period.contains(date) {
+                            g.kept.push((fi, row, r.into_record()));
+                        }
+                    }
                     BatchRecord::Other(r) => {
                         if features::locate_record(registry, &r).is_none() {
                             g.unmatched += 1;
@@ -448,6 +506,7 @@ fn read_feed_dir(
             let file =
                 zhenxing_exchange::batch::read_feed_batch(*kind, path, today, &mut on_record)
                     .with_context(|| format!("无法读取部门数据 {}", path.display()))?;
+            g.medical(registry, period, fi, &mut pending);
             g.files.push((
                 fi,
                 file.rows_malformed,
@@ -470,7 +529,7 @@ fn read_feed_dir(
     });
     let mut feeds = Feeds {
         records: Vec::new(),
-        totals: MedicalTotals::new(n),
+        totals: MedicalTotals::default(),
         count: 0,
     };
     let (mut malformed, mut unmatched) = (0usize, 0usize);
@@ -480,7 +539,9 @@ fn read_feed_dir(
         let g = g?;
         feeds.count += g.count;
         unmatched += g.unmatched;
-        if !g.totals.count.is_empty() {
+        if feeds.totals.is_empty() {
+            feeds.totals = g.totals;
+        } else if !g.totals.is_empty() {
             feeds.totals.merge(&g.totals);
         }
         kept.extend(g.kept);

@@ -132,8 +132,7 @@ fn fast_id(b: &[u8], today: Date) -> Option<Id> {
 }
 
 /// `YYYY-MM-DD` exactly as `parse_date` reads it; `None` for any other spelling.
-fn fast_date(t: &str) -> Option<Date> {
-    let b = t.as_bytes();
+fn fast_date(b: &[u8]) -> Option<Date> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
@@ -159,8 +158,7 @@ fn fast_date(t: &str) -> Option<Date> {
 }
 
 /// Money as `-?\d{1,15}(\.\d{1,2})?` exactly as `Yuan::parse` reads it; `None` for anything else.
-fn fast_yuan(t: &str) -> Option<Yuan> {
-    let b = t.as_bytes();
+fn fast_yuan(b: &[u8]) -> Option<Yuan> {
     let (neg, body) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, b),
@@ -199,7 +197,7 @@ fn fast_yuan(t: &str) -> Option<Yuan> {
 
 /// [`fast_yuan`], else `Yuan::parse`.
 fn yuan(t: &str) -> Option<Yuan> {
-    fast_yuan(t).or_else(|| Yuan::parse(t).ok())
+    fast_yuan(t.as_bytes()).or_else(|| Yuan::parse(t).ok())
 }
 
 /// A code cell by its exact label first (the common case), else `parse_label`.
@@ -419,9 +417,6 @@ struct Open {
     suspect: bool,
 }
 
-/// No slot: a row without 户编号.
-const ORPHAN: u32 = u32::MAX;
-
 /// Where the household cells are in a record.
 enum HouseholdCells {
     /// The household columns are the fields `start..start + HOUSEHOLD_FIELDS` (in any order): a
@@ -444,8 +439,9 @@ struct FastRoster {
     /// (户编号 hash, slot) of every run of rows of one household, to notice a household whose
     /// rows are not next to each other (sorted at the end).
     runs: Vec<(u64, u32)>,
-    /// (ID key, slot) of every row whose ID reads, for the duplicate check (sorted at the end).
-    ids: Vec<(u64, u32)>,
+    /// The ID key of every row whose ID reads, for the duplicate check (sorted at the end; the
+    /// households holding a duplicate are found then).
+    ids: Vec<u64>,
     orphans: usize,
     member_rows: usize,
     open: Option<Open>,
@@ -621,7 +617,7 @@ impl FastRoster {
             if no.is_empty() {
                 self.orphans += 1;
                 if let Some(id) = self.member(raw).1 {
-                    self.ids.push((id, ORPHAN));
+                    self.ids.push(id);
                 }
                 return true;
             }
@@ -638,9 +634,8 @@ impl FastRoster {
             }
         }
         let (member, id, head) = self.member(raw);
-        let slot = self.open.as_ref().map_or(ORPHAN, |o| o.slot as u32);
         if let Some(id) = id {
-            self.ids.push((id, slot));
+            self.ids.push(id);
         }
         if let Some(o) = self.open.as_mut() {
             o.rows += 1;
@@ -910,20 +905,28 @@ impl FastRoster {
         }
         let mut ids = std::mem::take(&mut self.ids);
         ids.sort_unstable();
-        let mut i = 0;
-        while i < ids.len() {
-            let mut j = i + 1;
-            while j < ids.len() && ids[j].0 == ids[i].0 {
-                j += 1;
+        let twice: std::collections::HashSet<u64> = ids
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0])
+            .collect();
+        drop(ids);
+        if !twice.is_empty() {
+            // Rare: the households holding such an ID (those already suspect, and rows without
+            // 户编号, go to the full validator anyway).
+            let holders: Vec<usize> = self
+                .slots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| match s {
+                    Slot::Clean(h) => h.members.iter().any(|m| twice.contains(&m.id_key)),
+                    Slot::Suspect(_) => false,
+                })
+                .map(|(i, _)| i)
+                .collect();
+            for slot in holders {
+                self.suspect_slot(slot);
             }
-            if j - i > 1 {
-                for &(_, slot) in &ids[i..j] {
-                    if slot != ORPHAN {
-                        self.suspect_slot(slot as usize);
-                    }
-                }
-            }
-            i = j;
         }
         true
     }
@@ -1038,14 +1041,39 @@ pub enum BatchRecord {
         out_of_pocket: Yuan,
         eligible_out_of_pocket: Yuan,
     },
+    /// An education, civil or employment record (most event rows): plain values, the person as
+    /// [`id_key`]; the [`FeedRecord`] is built only when asked for ([`BatchRecord::into_record`]).
+    Event {
+        person: u64,
+        date: Date,
+        event: PersonEvent,
+    },
     /// Any other kind.
     Other(FeedRecord),
+}
+
+/// The values of a [`BatchRecord::Event`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersonEvent {
+    Education {
+        stage: SchoolStage,
+        status: SchoolStatus,
+        fees: Yuan,
+    },
+    Civil {
+        program: AssistanceProgram,
+        amount: Yuan,
+    },
+    Employment {
+        status: EmploymentStatus,
+        wage: Yuan,
+    },
 }
 
 impl BatchRecord {
     pub fn date(&self) -> Date {
         match self {
-            BatchRecord::Medical { date, .. } => *date,
+            BatchRecord::Medical { date, .. } | BatchRecord::Event { date, .. } => *date,
             BatchRecord::Other(r) => r.date(),
         }
     }
@@ -1074,6 +1102,38 @@ impl BatchRecord {
                 out_of_pocket,
                 eligible_out_of_pocket,
             },
+            BatchRecord::Event {
+                person,
+                date,
+                event,
+            } => {
+                let person = id_text(person);
+                match event {
+                    PersonEvent::Education {
+                        stage,
+                        status,
+                        fees,
+                    } => FeedRecord::Education {
+                        person,
+                        stage,
+                        status,
+                        fees,
+                        date,
+                    },
+                    PersonEvent::Civil { program, amount } => FeedRecord::Civil {
+                        person,
+                        program,
+                        date,
+                        amount,
+                    },
+                    PersonEvent::Employment { status, wage } => FeedRecord::Employment {
+                        person,
+                        status,
+                        wage,
+                        date,
+                    },
+                }
+            }
             BatchRecord::Other(r) => r,
         }
     }
@@ -1214,43 +1274,48 @@ struct FastFeed<'a> {
 }
 
 impl<'a> FastFeed<'a> {
-    /// The trimmed cell ("" when the column is absent); `None` when it is not UTF-8.
+    /// The cell's bytes as in the file ("" when the column is absent). The fast parsers take only
+    /// plain values (no spaces around, ASCII or a label): anything else goes to the feed reader,
+    /// which decodes and trims.
+    fn raw(&self, c: Col) -> &'a [u8] {
+        self.cols[c as usize]
+            .and_then(|i| self.raw.get(i))
+            .unwrap_or_default()
+    }
+
+    /// The trimmed text of a free-text cell; `None` when it is not UTF-8.
     fn text(&self, c: Col) -> Option<&'a str> {
-        match self.cols[c as usize].and_then(|i| self.raw.get(i)) {
-            Some(b) => std::str::from_utf8(b).ok().map(str::trim),
-            None => Some(""),
-        }
+        text(self.raw(c))
     }
 
     fn person(&self, c: Col) -> Option<(Id, &'a str)> {
-        let t = self.text(c)?;
-        Some((fast_id(t.as_bytes(), self.today)?, t))
+        let b = self.raw(c);
+        let id = fast_id(b, self.today)?;
+        // 17 digits and a digit or X: ASCII.
+        Some((id, std::str::from_utf8(b).ok()?))
     }
 
     fn date(&self) -> Option<Date> {
-        fast_date(self.text(Col::Date)?)
+        fast_date(self.raw(Col::Date))
     }
 
+    /// A filled code cell: its label byte for byte, else what `parse_label` reads.
     fn code<T: CodeEnum>(&self, c: Col) -> Option<T> {
-        let t = self.text(c)?;
-        if t.is_empty() {
-            return None;
-        }
-        code(t)
+        code_cell::<T>(self.raw(c)).flatten()
     }
 
     /// A filled amount, not negative.
     fn amount(&self, c: Col) -> Option<Yuan> {
-        fast_yuan(self.text(c)?).filter(|y| *y >= Yuan::ZERO)
+        fast_yuan(self.raw(c)).filter(|y| *y >= Yuan::ZERO)
     }
 
     /// An amount whose blank is 0.
     fn amount_or_zero(&self, c: Col) -> Option<Yuan> {
-        let t = self.text(c)?;
-        if t.is_empty() {
+        let b = self.raw(c);
+        if b.is_empty() {
             return Some(Yuan::ZERO);
         }
-        fast_yuan(t).filter(|y| *y >= Yuan::ZERO)
+        fast_yuan(b).filter(|y| *y >= Yuan::ZERO)
     }
 
     /// 户编号 when filled, else 户主证件号码.
@@ -1274,8 +1339,8 @@ impl<'a> FastFeed<'a> {
                 let critical = self.amount_or_zero(Col::CriticalPaid)?;
                 let assistance = self.amount_or_zero(Col::AssistancePaid)?;
                 let oop = self.amount(Col::OutOfPocket)?;
-                let eligible = match self.text(Col::Eligible)? {
-                    "" => oop,
+                let eligible = match self.raw(Col::Eligible) {
+                    [] => oop,
                     _ => self.amount(Col::Eligible)?,
                 };
                 check_medical(total, basic, critical, assistance, oop, eligible).ok()?;
@@ -1294,8 +1359,8 @@ impl<'a> FastFeed<'a> {
             FeedKind::Disability => {
                 let (_, person) = self.person(Col::Id)?;
                 let change = self.code::<DisabilityChange>(Col::Change)?;
-                let grade = match self.text(Col::Grade)? {
-                    "" => None,
+                let grade = match self.raw(Col::Grade) {
+                    [] => None,
                     _ => Some(self.code::<DisabilityGrade>(Col::Grade)?),
                 };
                 let category = self.text(Col::Category)?;
@@ -1311,13 +1376,17 @@ impl<'a> FastFeed<'a> {
                     date: self.date()?,
                 }
             }
-            FeedKind::Education => FeedRecord::Education {
-                person: self.person(Col::Id)?.1.to_string(),
-                stage: self.code::<SchoolStage>(Col::Stage)?,
-                status: self.code::<SchoolStatus>(Col::SchoolStatus)?,
-                fees: self.amount_or_zero(Col::Fees)?,
-                date: self.date()?,
-            },
+            FeedKind::Education => {
+                return Some(BatchRecord::Event {
+                    person: self.person(Col::Id)?.0.key,
+                    event: PersonEvent::Education {
+                        stage: self.code::<SchoolStage>(Col::Stage)?,
+                        status: self.code::<SchoolStatus>(Col::SchoolStatus)?,
+                        fees: self.amount_or_zero(Col::Fees)?,
+                    },
+                    date: self.date()?,
+                });
+            }
             FeedKind::Housing => FeedRecord::Housing {
                 household: self.household()?,
                 rating: self.code::<HouseRating>(Col::Rating)?,
@@ -1329,24 +1398,32 @@ impl<'a> FastFeed<'a> {
                 date: self.date()?,
                 cause: self.text(Col::Cause)?.to_string(),
             },
-            FeedKind::Civil => FeedRecord::Civil {
-                person: self.person(Col::Id)?.1.to_string(),
-                program: self.code::<AssistanceProgram>(Col::Program)?,
-                date: self.date()?,
-                amount: self.amount_or_zero(Col::Amount)?,
-            },
+            FeedKind::Civil => {
+                return Some(BatchRecord::Event {
+                    person: self.person(Col::Id)?.0.key,
+                    event: PersonEvent::Civil {
+                        program: self.code::<AssistanceProgram>(Col::Program)?,
+                        amount: self.amount_or_zero(Col::Amount)?,
+                    },
+                    date: self.date()?,
+                });
+            }
             FeedKind::Disaster => FeedRecord::Disaster {
                 household: self.household()?,
                 hazard: self.code::<Hazard>(Col::Hazard)?,
                 loss: self.amount(Col::Loss)?,
                 date: self.date()?,
             },
-            FeedKind::Employment => FeedRecord::Employment {
-                person: self.person(Col::Id)?.1.to_string(),
-                status: self.code::<EmploymentStatus>(Col::Employment)?,
-                wage: self.amount_or_zero(Col::Wage)?,
-                date: self.date()?,
-            },
+            FeedKind::Employment => {
+                return Some(BatchRecord::Event {
+                    person: self.person(Col::Id)?.0.key,
+                    event: PersonEvent::Employment {
+                        status: self.code::<EmploymentStatus>(Col::Employment)?,
+                        wage: self.amount_or_zero(Col::Wage)?,
+                    },
+                    date: self.date()?,
+                });
+            }
             FeedKind::Water => {
                 let no = self.text(Col::HouseholdNo)?;
                 let days = self.text(Col::Days)?;

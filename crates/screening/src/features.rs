@@ -158,41 +158,52 @@ pub fn locate_record(registry: &Registry, r: &FeedRecord) -> Option<(u32, Option
 /// for `stay_oop_max`. Indexed like the registry's households.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MedicalTotals {
-    /// Σ 合规自付 in fen of the household's medical records dated in the 12 months.
-    pub eligible_fen: Vec<i64>,
-    /// How many records that sum adds up.
-    pub count: Vec<u32>,
+    /// Per household: Σ 合规自付 in fen of its medical records dated in the 12 months, and how
+    /// many records that is (side by side: one cache line per record added).
+    sums: Vec<(i64, u32)>,
 }
 
 impl MedicalTotals {
     pub fn new(households: usize) -> MedicalTotals {
         MedicalTotals {
-            eligible_fen: vec![0; households],
-            count: vec![0; households],
+            sums: vec![(0, 0); households],
         }
+    }
+
+    /// How many households it holds (0 until sized).
+    pub fn len(&self) -> usize {
+        self.sums.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sums.is_empty()
+    }
+
+    /// Adds one record's 合规自付 to household `h` (ignored beyond the households held).
+    pub fn add(&mut self, h: usize, eligible_fen: i64) {
+        if let Some((sum, n)) = self.sums.get_mut(h) {
+            *sum += eligible_fen;
+            *n += 1;
+        }
+    }
+
+    /// (Σ 合规自付 in fen, records) of household `h`.
+    pub fn get(&self, h: usize) -> (i64, u32) {
+        self.sums.get(h).copied().unwrap_or((0, 0))
     }
 
     /// Adds `other` (the same households) into `self`.
     pub fn merge(&mut self, other: &MedicalTotals) {
-        for (a, b) in self.eligible_fen.iter_mut().zip(&other.eligible_fen) {
-            *a += b;
-        }
-        for (a, b) in self.count.iter_mut().zip(&other.count) {
-            *a += b;
+        for (a, b) in self.sums.iter_mut().zip(&other.sums) {
+            a.0 += b.0;
+            a.1 += b.1;
         }
     }
 
     /// The totals of some households, in the order given.
     pub fn select(&self, households: &[u32]) -> MedicalTotals {
         MedicalTotals {
-            eligible_fen: households
-                .iter()
-                .map(|h| self.eligible_fen.get(*h as usize).copied().unwrap_or(0))
-                .collect(),
-            count: households
-                .iter()
-                .map(|h| self.count.get(*h as usize).copied().unwrap_or(0))
-                .collect(),
+            sums: households.iter().map(|h| self.get(*h as usize)).collect(),
         }
     }
 }
@@ -309,8 +320,8 @@ pub fn compute_explained_with(
 ) -> (Table, Witnesses) {
     let mut w = Witnesses::new(registry.len());
     if let Some(t) = totals {
-        for (c, n) in w.medical_count.iter_mut().zip(&t.count) {
-            *c = *n;
+        for (i, c) in w.medical_count.iter_mut().enumerate() {
+            *c = t.get(i).1;
         }
     }
     let t = build(registry, records, period, Some(&mut w), totals, None);
@@ -332,7 +343,7 @@ fn build(
     let mut medical = match totals {
         Some(t) => (0..n)
             .map(|i| {
-                let fen = t.eligible_fen.get(i).copied().unwrap_or(0);
+                let fen = t.get(i).0;
                 Some(Num::from_yuan(zhenxing_domain::Yuan::from_fen(fen)))
             })
             .collect(),

@@ -8,6 +8,7 @@ use sqlparser::ast::{
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
+use std::borrow::Cow;
 use zhenxing_domain::PolicyKey;
 use zhenxing_domain::policy::PolicyUnit;
 
@@ -490,17 +491,17 @@ pub trait ParamSource {
     fn value(&self, key: PolicyKey) -> Num;
 }
 
-/// A column-at-a-time result.
+/// A column-at-a-time result; a feature's column is borrowed from the table, not copied.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Values {
-    Bool(Vec<Option<bool>>),
-    Num(Vec<Option<Num>>),
+pub enum Values<'a> {
+    Bool(Cow<'a, [Option<bool>]>),
+    Num(Cow<'a, [Option<Num>]>),
     /// One value for every row (literals and parameters), kept unexpanded.
     ConstNum(Option<Num>),
     ConstBool(Option<bool>),
 }
 
-impl Values {
+impl Values<'_> {
     fn num_at(&self, i: usize) -> Option<Num> {
         match self {
             Values::Num(v) => v[i],
@@ -519,7 +520,7 @@ impl Values {
 }
 
 /// Evaluates `node` over every row of the table.
-pub fn eval(node: &Node, table: &Table, params: &dyn ParamSource) -> Values {
+pub fn eval<'a>(node: &Node, table: &'a Table, params: &dyn ParamSource) -> Values<'a> {
     let n = table.rows;
     match node {
         Node::Num(x) => Values::ConstNum(Some(*x)),
@@ -527,8 +528,8 @@ pub fn eval(node: &Node, table: &Table, params: &dyn ParamSource) -> Values {
         Node::Null => Values::ConstNum(None),
         Node::Param(k) => Values::ConstNum(Some(params.value(*k))),
         Node::Feature(f) => match table.column(*f) {
-            Column::Bool(v) => Values::Bool(v.clone()),
-            Column::Num(v) => Values::Num(v.clone()),
+            Column::Bool(v) => Values::Bool(Cow::Borrowed(v)),
+            Column::Num(v) => Values::Num(Cow::Borrowed(v)),
         },
         Node::Not(a) => map_bool(&eval(a, table, params), n, |x| x.map(|b| !b)),
         Node::Neg(a) => map_num(&eval(a, table, params), n, |x| x.map(|v| Num(-v.0))),
@@ -654,14 +655,14 @@ pub fn eval(node: &Node, table: &Table, params: &dyn ParamSource) -> Values {
     }
 }
 
-fn map_bool(v: &Values, n: usize, f: impl Fn(Option<bool>) -> Option<bool>) -> Values {
+fn map_bool<'a>(v: &Values<'_>, n: usize, f: impl Fn(Option<bool>) -> Option<bool>) -> Values<'a> {
     match v {
         Values::ConstBool(c) => Values::ConstBool(f(*c)),
         _ => Values::Bool((0..n).map(|i| f(v.bool_at(i))).collect()),
     }
 }
 
-fn map_num(v: &Values, n: usize, f: impl Fn(Option<Num>) -> Option<Num>) -> Values {
+fn map_num<'a>(v: &Values<'_>, n: usize, f: impl Fn(Option<Num>) -> Option<Num>) -> Values<'a> {
     match v {
         Values::ConstNum(c) => Values::ConstNum(f(*c)),
         _ => Values::Num((0..n).map(|i| f(v.num_at(i))).collect()),

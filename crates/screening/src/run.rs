@@ -128,11 +128,14 @@ pub fn screen_with(
         }
     }
     let hs = &registry.households;
-    flagged.sort_by(|a, b| {
+    // The household index last: the order a stable sort by (户编号, rule) gives, for a total order
+    // an unstable (faster) sort keeps.
+    flagged.sort_unstable_by(|a, b| {
         hs[a.0 as usize]
             .household_no
             .cmp(&hs[b.0 as usize].household_no)
             .then_with(|| rules[a.1].def.id.cmp(&rules[b.1].def.id))
+            .then_with(|| a.0.cmp(&b.0))
     });
     drop(table);
     let texts = explain_all(
