@@ -71,7 +71,9 @@ measure() { # label, command… → prints wall time, peak memory and the comman
 label="screen $period (recorded run)";  measure "$bin" screen --period "$period" --db "$db"
 label="screen $period again";            measure "$bin" screen --period "$period" --db "$db"
 if [ ! -f "$marker.next" ]; then
+  started=$(date +%s.%N)
   import_month_files "$feeds_next" "$next"
+  printf 'imported the %s files (9 kinds) in %.1f s\n' "$next" "$(echo "$(date +%s.%N) - $started" | bc)"
   touch "$marker.next"
 fi
 label="screen $next (one more month)";   measure "$bin" screen --period "$next" --db "$db"
