@@ -14,9 +14,7 @@ use zhenxing_domain::household::{MonitoringCategory, group_label};
 use zhenxing_domain::policy::month_label;
 use zhenxing_domain::risk::{RiskType, risk_labels};
 use zhenxing_domain::{CodeEnum, DivisionCode, Role, Yuan};
-use zhenxing_store::{
-    HouseholdDetail, MonitoredFilter, MonitoredRow, MonitoredStatus, PageRequest,
-};
+use zhenxing_store::{HouseholdDetail, MonitoredFilter, MonitoredRow, MonitoredStatus};
 
 use crate::auth::CurrentUser;
 use crate::case_forms::{self, Fields, parse_date};
@@ -307,11 +305,33 @@ async fn render_measure(
     Ok((status, html).into_response())
 }
 
-fn measure_errors(m: &zhenxing_domain::assistance::Measure) -> FieldErrors {
-    m.check(views::today())
+/// The measure form parsed and checked by the domain: the measure, or every field's message.
+fn checked_measure(fields: &Fields) -> Result<zhenxing_domain::assistance::Measure, FieldErrors> {
+    let m = case_forms::parse_measure(fields)?;
+    let errors: FieldErrors = m
+        .check(views::today())
         .into_iter()
         .map(|(f, msg)| (f.to_string(), msg))
-        .collect()
+        .collect();
+    if errors.is_empty() {
+        Ok(m)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A measure of household `no` in the actor's scope (`NotFound` for another household's).
+async fn measure_of(
+    state: &AppState,
+    user: &CurrentUser,
+    no: &str,
+    id: i64,
+) -> Result<zhenxing_store::MeasureRecord, AppError> {
+    let m = state.store.measure_get(&user.actor, id).await?;
+    if m.household_no != no {
+        return Err(AppError::NotFound);
+    }
+    Ok(m)
 }
 
 async fn create_measure(
@@ -322,10 +342,7 @@ async fn create_measure(
 ) -> Result<Response, AppError> {
     require_assist(&user)?;
     let fields = Fields::from_pairs(pairs);
-    let measure = case_forms::parse_measure(&fields).and_then(|m| {
-        let e = measure_errors(&m);
-        if e.is_empty() { Ok(m) } else { Err(e) }
-    });
+    let measure = checked_measure(&fields);
     match measure {
         Ok(m) => {
             state.store.measure_create(&user.actor, &no, &m).await?;
@@ -354,10 +371,7 @@ async fn edit_measure(
     Path((no, id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
     require_assist(&user)?;
-    let m = state.store.measure_get(&user.actor, id).await?;
-    if m.household_no != no {
-        return Err(AppError::NotFound);
-    }
+    let m = measure_of(&state, &user, &no, id).await?;
     let f = case_forms::measure_fields(&m.measure);
     render_measure(
         &state,
@@ -381,14 +395,8 @@ async fn update_measure(
     require_assist(&user)?;
     let fields = Fields::from_pairs(pairs);
     let version = fields.get("version").parse::<i64>().unwrap_or(0);
-    let current = state.store.measure_get(&user.actor, id).await?;
-    if current.household_no != no {
-        return Err(AppError::NotFound);
-    }
-    let measure = case_forms::parse_measure(&fields).and_then(|m| {
-        let e = measure_errors(&m);
-        if e.is_empty() { Ok(m) } else { Err(e) }
-    });
+    let current = measure_of(&state, &user, &no, id).await?;
+    let measure = checked_measure(&fields);
     let m = match measure {
         Ok(m) => m,
         Err(errors) => {
@@ -634,17 +642,9 @@ async fn list(
     user.require_registry()?;
     let today = views::today();
     let filter = params.filter(today, &user);
-    let page_no = views::page_number(&params.page);
     let page = state
         .store
-        .monitored_list(
-            &user.actor,
-            &filter,
-            PageRequest {
-                page: page_no,
-                per_page: 20,
-            },
-        )
+        .monitored_list(&user.actor, &filter, views::page_request(&params.page, 20))
         .await?;
     let frame = Frame::build(&state, &user, "monitored", "监测户").await?;
     let q = params.query(today, &user);

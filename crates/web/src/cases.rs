@@ -15,7 +15,7 @@ use zhenxing_domain::household::{MonitoringCategory, group_label};
 use zhenxing_domain::policy::add_days;
 use zhenxing_domain::risk::{ChecklistItem, RiskType, risk_labels};
 use zhenxing_domain::{CodeEnum, DivisionCode, Role};
-use zhenxing_store::{CaseFilter, CaseRecord, PageRequest};
+use zhenxing_store::{CaseFilter, CaseRecord};
 
 use crate::auth::CurrentUser;
 use crate::case_forms::{self, Fields, checklist_field, risk_field};
@@ -190,17 +190,9 @@ async fn list(
     user.require_registry()?;
     let today = views::today();
     let filter = params.filter(today);
-    let page_no = views::page_number(&params.page);
     let page = state
         .store
-        .cases_list(
-            &user.actor,
-            &filter,
-            PageRequest {
-                page: page_no,
-                per_page: 20,
-            },
-        )
+        .cases_list(&user.actor, &filter, views::page_request(&params.page, 20))
         .await?;
     let title = match filter.kind {
         Some(CaseKind::Elimination) => "风险消除流程",

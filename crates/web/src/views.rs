@@ -170,6 +170,14 @@ pub fn page_number(text: &str) -> u32 {
         .unwrap_or(1)
 }
 
+/// The page a list shows: `?page=` as typed, `per_page` rows.
+pub fn page_request(text: &str, per_page: u32) -> zhenxing_store::PageRequest {
+    zhenxing_store::PageRequest {
+        page: page_number(text),
+        per_page,
+    }
+}
+
 /// What a list shows around its rows: the total, "第 p / n 页" and the previous/next links, which keep
 /// the list's filter (`query`, without `page`).
 #[derive(Debug, serde::Serialize)]
