@@ -13,6 +13,7 @@ pub mod household;
 pub mod id_number;
 pub mod income;
 pub mod layout;
+pub mod lowincome;
 pub mod money;
 pub mod policy;
 pub mod risk;

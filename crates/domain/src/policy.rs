@@ -32,6 +32,25 @@ crate::code_enum!(
         IncomeDropShare = ("income_drop_share", "收入骤减比例"),
         IncomeDropFactor = ("income_drop_factor", "收入骤减预警收入倍数（×监测范围）"),
         WaterCutDays = ("water_cut_days", "断水预警天数"),
+        // The rural low-income population (LOWINCOME.md): standards, review intervals, medical
+        // alerts, the pension premium subsidy and the care rosters.
+        DibaoStandard = ("dibao_standard", "农村低保标准（每人每月）"),
+        TekunStandard = ("tekun_standard", "特困人员基本生活标准（每人每月）"),
+        TekunMinRatio = ("tekun_min_ratio", "特困标准不低于低保标准的倍数"),
+        CareAllowanceSelf = ("care_allowance_self", "特困全自理照料护理补贴（每月）"),
+        CareAllowancePart = ("care_allowance_part", "特困半护理照料护理补贴（每月）"),
+        CareAllowanceFull = ("care_allowance_full", "特困全护理照料护理补贴（每月）"),
+        DibaoReviewMonths = ("dibao_review_months", "低保定期核查间隔"),
+        TekunReviewMonths = ("tekun_review_months", "特困定期核查间隔"),
+        MarginalReviewMonths = ("marginal_review_months", "低保边缘定期核查间隔"),
+        PensionLowestTier = ("pension_lowest_tier", "城乡居民养老保险最低缴费档次（每年）"),
+        PensionSubsidyShare = ("pension_subsidy_share", "代缴比例"),
+        MedicalRatioAlert = ("medical_ratio_alert", "政策范围内自付比例关注线"),
+        MedicalOopAlert = ("medical_oop_alert", "年度个人自付关注线"),
+        SeriousIllnessIncomeShare = ("serious_illness_income_share", "因病致贫重病患者认定（自付占上年家庭纯收入比例）"),
+        CareChildAge = ("care_child_age", "留守儿童年龄上限（不满）"),
+        CareElderAge = ("care_elder_age", "留守老人年龄下限"),
+        CareAwayMonths = ("care_away_months", "外出务工认定月数"),
     }
 );
 
@@ -47,6 +66,30 @@ pub enum PolicyUnit {
     Months,
     /// A share or factor, stored in ten-thousandths ([`RATIO_SCALE`]).
     Ratio,
+    /// An age in whole years, shown as `16 岁`.
+    Years,
+}
+
+/// Which part of the system a policy value belongs to, for grouping them on the policy pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyGroup {
+    /// The monitoring mechanism: line, notice, deadlines, elimination minimums.
+    Monitoring,
+    /// Parameters of the default department screening rules.
+    Screening,
+    /// The rural low-income population: standards, reviews, medical, pension premiums, care rosters.
+    LowIncome,
+}
+
+impl PolicyGroup {
+    pub fn label(self) -> &'static str {
+        match self {
+            PolicyGroup::Monitoring => "防止返贫监测",
+            PolicyGroup::Screening => "部门筛查预警",
+            PolicyGroup::LowIncome => "农村低收入人口",
+        }
+    }
 }
 
 impl PolicyKey {
@@ -71,20 +114,71 @@ impl PolicyKey {
             | PolicyKey::UnemploymentIncomeFactor
             | PolicyKey::IncomeDropShare
             | PolicyKey::IncomeDropFactor => PolicyUnit::Ratio,
+            PolicyKey::DibaoStandard
+            | PolicyKey::TekunStandard
+            | PolicyKey::CareAllowanceSelf
+            | PolicyKey::CareAllowancePart
+            | PolicyKey::CareAllowanceFull
+            | PolicyKey::PensionLowestTier
+            | PolicyKey::MedicalOopAlert => PolicyUnit::Yuan,
+            PolicyKey::TekunMinRatio
+            | PolicyKey::PensionSubsidyShare
+            | PolicyKey::MedicalRatioAlert
+            | PolicyKey::SeriousIllnessIncomeShare => PolicyUnit::Ratio,
+            PolicyKey::DibaoReviewMonths
+            | PolicyKey::TekunReviewMonths
+            | PolicyKey::MarginalReviewMonths
+            | PolicyKey::CareAwayMonths => PolicyUnit::Months,
+            PolicyKey::CareChildAge | PolicyKey::CareElderAge => PolicyUnit::Years,
         }
     }
 
-    /// Is this a parameter of the screening rules (shown with them)?
+    /// The part of the system the value belongs to.
+    pub fn group(self) -> PolicyGroup {
+        match self {
+            PolicyKey::MonitoringLine
+            | PolicyKey::NoticeDays
+            | PolicyKey::IdentificationDays
+            | PolicyKey::HomeVisitDays
+            | PolicyKey::MeasureMonths
+            | PolicyKey::EliminationMonitoredMonths
+            | PolicyKey::EliminationStableMonths => PolicyGroup::Monitoring,
+            PolicyKey::PrevRuralIncomePc
+            | PolicyKey::MedicalShareExited
+            | PolicyKey::MedicalShareOrdinary
+            | PolicyKey::StayOopExited
+            | PolicyKey::StayOopOrdinary
+            | PolicyKey::EducationOop
+            | PolicyKey::DisasterLossMin
+            | PolicyKey::DisasterLossShare
+            | PolicyKey::UnemploymentIncomeFactor
+            | PolicyKey::IncomeDropShare
+            | PolicyKey::IncomeDropFactor
+            | PolicyKey::WaterCutDays => PolicyGroup::Screening,
+            PolicyKey::DibaoStandard
+            | PolicyKey::TekunStandard
+            | PolicyKey::TekunMinRatio
+            | PolicyKey::CareAllowanceSelf
+            | PolicyKey::CareAllowancePart
+            | PolicyKey::CareAllowanceFull
+            | PolicyKey::DibaoReviewMonths
+            | PolicyKey::TekunReviewMonths
+            | PolicyKey::MarginalReviewMonths
+            | PolicyKey::PensionLowestTier
+            | PolicyKey::PensionSubsidyShare
+            | PolicyKey::MedicalRatioAlert
+            | PolicyKey::MedicalOopAlert
+            | PolicyKey::SeriousIllnessIncomeShare
+            | PolicyKey::CareChildAge
+            | PolicyKey::CareElderAge
+            | PolicyKey::CareAwayMonths => PolicyGroup::LowIncome,
+        }
+    }
+
+    /// May a screening rule name this value (`--set NAME=VALUE`, rule expressions)? The screening
+    /// group, plus the monitoring line, which the default rules compare incomes with.
     pub fn is_screening(self) -> bool {
-        !matches!(
-            self,
-            PolicyKey::NoticeDays
-                | PolicyKey::IdentificationDays
-                | PolicyKey::HomeVisitDays
-                | PolicyKey::MeasureMonths
-                | PolicyKey::EliminationMonitoredMonths
-                | PolicyKey::EliminationStableMonths
-        )
+        self.group() == PolicyGroup::Screening || self == PolicyKey::MonitoringLine
     }
 
     /// Where the rule comes from, shown next to the value.
@@ -101,6 +195,46 @@ impl PolicyKey {
                 "纳入监测满6个月方可标注风险消除（POLICY.md §5）"
             }
             PolicyKey::EliminationStableMonths => "收入持续稳定6个月以上（POLICY.md §5）",
+            PolicyKey::DibaoStandard => {
+                "县级以上人民政府按年确定并公布；本地标准未查到，默认 600 元为占位值（POLICY.md §8），请按本地文件修改"
+            }
+            PolicyKey::TekunStandard => {
+                "不低于当地低保标准的1.3倍（POLICY.md §8）；默认 780 元 = 1.3 × 低保占位值 600 元，请按本地文件修改"
+            }
+            PolicyKey::TekunMinRatio => {
+                "特困人员基本生活标准不低于低保标准的1.3倍（POLICY.md §8）；地方可提高，不可降低"
+            }
+            PolicyKey::CareAllowanceSelf
+            | PolicyKey::CareAllowancePart
+            | PolicyKey::CareAllowanceFull => {
+                "特困人员照料护理补贴按生活自理能力分档；默认值为占位值（POLICY.md §8），请按本地文件修改"
+            }
+            PolicyKey::DibaoReviewMonths
+            | PolicyKey::TekunReviewMonths
+            | PolicyKey::MarginalReviewMonths => {
+                "定期核查间隔；默认每年一次为占位值，请按本地文件修改"
+            }
+            PolicyKey::PensionLowestTier => {
+                "为困难群体代缴城乡居民养老保险最低缴费档次（POLICY.md §8）；默认 200 元为占位值，请按本地文件修改"
+            }
+            PolicyKey::PensionSubsidyShare => {
+                "政府代缴部分或全部最低档次保费（POLICY.md §8）；默认全额代缴（1）为占位值"
+            }
+            PolicyKey::MedicalRatioAlert | PolicyKey::MedicalOopAlert => {
+                "三重保障后控制政策范围内个人自付（POLICY.md §8）；关注线为本系统设定的占位值"
+            }
+            PolicyKey::SeriousIllnessIncomeShare => {
+                "医疗救助四类对象：12个月内个人自付超过上年家庭纯收入的一定比例（POLICY.md §8）；默认 0.5 为占位值"
+            }
+            PolicyKey::CareChildAge => {
+                "父母双方外出务工或一方外出务工另一方无监护能力、不满16周岁的未成年人（国发〔2016〕13号）"
+            }
+            PolicyKey::CareElderAge => {
+                "子女外出务工半年以上、留在农村生活的60周岁及以上老年人（民发〔2017〕193号）"
+            }
+            PolicyKey::CareAwayMonths => {
+                "外出务工半年以上视为外出（民发〔2017〕193号）；按年度务工月数认定，请按本地做法修改"
+            }
             _ => "部门筛查预警规则参数；默认值为占位值（SCREENING.md），请按地方文件修改",
         }
     }
@@ -130,6 +264,23 @@ impl PolicyKey {
             PolicyKey::UnemploymentIncomeFactor | PolicyKey::IncomeDropFactor => {
                 (0, 100 * RATIO_SCALE)
             }
+            PolicyKey::DibaoStandard
+            | PolicyKey::TekunStandard
+            | PolicyKey::CareAllowanceSelf
+            | PolicyKey::CareAllowancePart
+            | PolicyKey::CareAllowanceFull
+            | PolicyKey::PensionLowestTier => (0, Yuan::from_yuan(100_000).fen()),
+            PolicyKey::MedicalOopAlert => (0, Yuan::from_yuan(10_000_000).fen()),
+            // The national floor: 特困 support is at least 1.3 × 低保; a region may raise it only.
+            PolicyKey::TekunMinRatio => (TEKUN_MIN_RATIO_FLOOR, 10 * RATIO_SCALE),
+            PolicyKey::PensionSubsidyShare | PolicyKey::MedicalRatioAlert => (0, RATIO_SCALE),
+            PolicyKey::SeriousIllnessIncomeShare => (0, 10 * RATIO_SCALE),
+            PolicyKey::DibaoReviewMonths
+            | PolicyKey::TekunReviewMonths
+            | PolicyKey::MarginalReviewMonths => (1, 36),
+            PolicyKey::CareChildAge => (1, 18),
+            PolicyKey::CareElderAge => (50, 80),
+            PolicyKey::CareAwayMonths => (1, 12),
         }
     }
 
@@ -139,6 +290,7 @@ impl PolicyKey {
             PolicyUnit::Yuan => Yuan::from_fen(value).to_string(),
             PolicyUnit::Days => format!("{value} 天"),
             PolicyUnit::Months => format!("{value} 个月"),
+            PolicyUnit::Years => format!("{value} 岁"),
             PolicyUnit::Ratio => ratio_text(value),
         }
     }
@@ -147,7 +299,7 @@ impl PolicyKey {
     pub fn input_value(self, value: i64) -> String {
         match self.unit() {
             PolicyUnit::Yuan => Yuan::from_fen(value).plain(),
-            PolicyUnit::Days | PolicyUnit::Months => value.to_string(),
+            PolicyUnit::Days | PolicyUnit::Months | PolicyUnit::Years => value.to_string(),
             PolicyUnit::Ratio => ratio_text(value),
         }
     }
@@ -157,7 +309,7 @@ impl PolicyKey {
         let t = text.trim();
         let value = match self.unit() {
             PolicyUnit::Yuan => Yuan::parse(t).map_err(|e| e.to_string())?.fen(),
-            PolicyUnit::Days | PolicyUnit::Months => {
+            PolicyUnit::Days | PolicyUnit::Months | PolicyUnit::Years => {
                 t.parse::<i64>().map_err(|_| format!("“{t}”不是整数"))?
             }
             PolicyUnit::Ratio => parse_ratio(t)?,
@@ -169,6 +321,7 @@ impl PolicyKey {
                 PolicyKey::EliminationMonitoredMonths | PolicyKey::EliminationStableMonths => {
                     "（国家规定不少于6个月）"
                 }
+                PolicyKey::TekunMinRatio => "（国家规定特困标准不低于低保标准的1.3倍）",
                 _ => "",
             };
             return Err(format!(
@@ -233,6 +386,9 @@ pub struct PolicyValue {
     pub is_default: bool,
 }
 
+/// The national floor of [`PolicyKey::TekunMinRatio`]: 1.3 (POLICY.md §8).
+pub const TEKUN_MIN_RATIO_FLOOR: i64 = 13_000;
+
 /// First year of the transition period: defaults take effect from it.
 pub const TRANSITION_START_YEAR: i32 = 2021;
 
@@ -265,6 +421,23 @@ pub fn defaults() -> Vec<PolicyValue> {
         v(PolicyKey::IncomeDropShare, RATIO_SCALE * 3 / 10),
         v(PolicyKey::IncomeDropFactor, RATIO_SCALE * 2),
         v(PolicyKey::WaterCutDays, 30),
+        v(PolicyKey::DibaoStandard, Yuan::from_yuan(600).fen()),
+        v(PolicyKey::TekunStandard, Yuan::from_yuan(780).fen()),
+        v(PolicyKey::TekunMinRatio, TEKUN_MIN_RATIO_FLOOR),
+        v(PolicyKey::CareAllowanceSelf, Yuan::from_yuan(60).fen()),
+        v(PolicyKey::CareAllowancePart, Yuan::from_yuan(300).fen()),
+        v(PolicyKey::CareAllowanceFull, Yuan::from_yuan(600).fen()),
+        v(PolicyKey::DibaoReviewMonths, 12),
+        v(PolicyKey::TekunReviewMonths, 12),
+        v(PolicyKey::MarginalReviewMonths, 12),
+        v(PolicyKey::PensionLowestTier, Yuan::from_yuan(200).fen()),
+        v(PolicyKey::PensionSubsidyShare, RATIO_SCALE),
+        v(PolicyKey::MedicalRatioAlert, RATIO_SCALE / 10),
+        v(PolicyKey::MedicalOopAlert, Yuan::from_yuan(10_000).fen()),
+        v(PolicyKey::SeriousIllnessIncomeShare, RATIO_SCALE / 2),
+        v(PolicyKey::CareChildAge, 16),
+        v(PolicyKey::CareElderAge, 60),
+        v(PolicyKey::CareAwayMonths, 6),
     ]
 }
 
@@ -367,9 +540,15 @@ pub fn add_days(date: Date, days: u32) -> Date {
 
 /// `date` plus `months` calendar months; the day is clamped to the month's end (31 Aug + 6 = 28/29 Feb).
 pub fn add_months(date: Date, months: u32) -> Date {
-    let total = date.year() * 12 + i32::from(u8::from(date.month())) - 1 + months as i32;
-    let year = total.div_euclid(12);
-    let month = Month::try_from((total.rem_euclid(12) + 1) as u8).unwrap_or(Month::December);
+    let total =
+        i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1 + i64::from(months);
+    let Ok(year) = i32::try_from(total.div_euclid(12)) else {
+        return Date::MAX;
+    };
+    let month = u8::try_from(total.rem_euclid(12) + 1)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .unwrap_or(Month::December);
     (28..=date.day().max(28))
         .rev()
         .find_map(|day| Date::from_calendar_date(year, month, date.day().min(day)).ok())

@@ -27,7 +27,7 @@ pub fn parameters() -> Vec<PolicyKey> {
 fn param_unit(k: PolicyKey) -> Unit {
     match k.unit() {
         PolicyUnit::Yuan => Unit::Yuan,
-        PolicyUnit::Days | PolicyUnit::Months => Unit::Days,
+        PolicyUnit::Days | PolicyUnit::Months | PolicyUnit::Years => Unit::Days,
         PolicyUnit::Ratio => Unit::Ratio,
     }
 }
@@ -37,7 +37,7 @@ pub fn param_num(k: PolicyKey, stored: i64) -> Num {
     match k.unit() {
         PolicyUnit::Yuan => Num::from_yuan(zhenxing_domain::Yuan::from_fen(stored)),
         PolicyUnit::Ratio => Num::from_ratio(stored),
-        PolicyUnit::Days | PolicyUnit::Months => Num::from_int(stored),
+        PolicyUnit::Days | PolicyUnit::Months | PolicyUnit::Years => Num::from_int(stored),
     }
 }
 
