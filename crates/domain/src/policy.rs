@@ -464,8 +464,25 @@ impl Policy {
     /// The value in force for `division` in `year`: the most specific region that has a value
     /// effective by then, the latest such year within it; the built-in default when the table has none.
     pub fn resolve(&self, key: PolicyKey, division: &DivisionCode, year: i32) -> PolicyValue {
+        self.resolve_in(key, Some(division), year)
+    }
+
+    /// Like [`Policy::resolve`], for a division or (`None`) for the national level itself, where only
+    /// national values apply.
+    pub fn resolve_in(
+        &self,
+        key: PolicyKey,
+        division: Option<&DivisionCode>,
+        year: i32,
+    ) -> PolicyValue {
         let applies = |v: &&PolicyValue| {
-            v.key == key && v.year <= year && v.region.as_ref().is_none_or(|r| r.contains(division))
+            v.key == key
+                && v.year <= year
+                && match (&v.region, division) {
+                    (None, _) => true,
+                    (Some(r), Some(d)) => r.contains(d),
+                    (Some(_), None) => false,
+                }
         };
         let specificity = |v: &PolicyValue| v.region.as_ref().map_or(0, |r| r.as_str().len());
         self.values
@@ -641,12 +658,77 @@ mod tests {
     }
 
     #[test]
+    fn every_key_has_one_default_and_a_group() {
+        for key in PolicyKey::ALL {
+            let n = defaults().iter().filter(|d| d.key == *key).count();
+            assert_eq!(n, 1, "{key:?}");
+            let d = Policy::default().resolve(*key, &code("500110120201"), 2026);
+            assert!(d.is_default && d.region.is_none(), "{key:?}");
+            assert_eq!(d.year, TRANSITION_START_YEAR);
+            assert!(
+                key.parse_value(&key.input_value(d.value)).is_ok(),
+                "{key:?}"
+            );
+        }
+        // The screening rules may name exactly what they could before the low-income keys came.
+        let screening: Vec<PolicyKey> = PolicyKey::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.is_screening())
+            .collect();
+        assert_eq!(screening.len(), 13);
+        assert!(screening.contains(&PolicyKey::MonitoringLine));
+        assert_eq!(PolicyKey::MonitoringLine.group(), PolicyGroup::Monitoring);
+        assert_eq!(PolicyKey::WaterCutDays.group(), PolicyGroup::Screening);
+        assert_eq!(PolicyKey::DibaoStandard.group(), PolicyGroup::LowIncome);
+        assert!(!PolicyKey::SeriousIllnessIncomeShare.is_screening());
+    }
+
+    #[test]
+    fn low_income_values_are_shown_and_range_checked() {
+        assert_eq!(PolicyKey::CareChildAge.format_value(16), "16 岁");
+        assert_eq!(PolicyKey::CareAwayMonths.format_value(6), "6 个月");
+        assert_eq!(PolicyKey::DibaoStandard.format_value(60_000), "600.00 元");
+        assert_eq!(PolicyKey::TekunMinRatio.format_value(13_000), "1.3");
+        let err = PolicyKey::TekunMinRatio
+            .parse_value("1.2999")
+            .expect_err("below the floor");
+        assert!(err.contains("1.3") && err.contains("不低于"), "{err}");
+        assert_eq!(PolicyKey::TekunMinRatio.parse_value("1.5"), Ok(15_000));
+        assert!(PolicyKey::CareChildAge.parse_value("19").is_err());
+        assert_eq!(PolicyKey::CareChildAge.parse_value("18"), Ok(18));
+        assert!(PolicyKey::PensionSubsidyShare.parse_value("1.01").is_err());
+        assert!(PolicyKey::DibaoReviewMonths.parse_value("0").is_err());
+    }
+
+    #[test]
+    fn the_national_level_sees_only_national_values() {
+        let mut values = defaults();
+        values.push(PolicyValue {
+            key: PolicyKey::DibaoStandard,
+            region: Some(code("500110")),
+            year: 2026,
+            value: 70_000,
+            is_default: false,
+        });
+        let p = Policy::new(values);
+        assert_eq!(
+            p.resolve_in(PolicyKey::DibaoStandard, None, 2026).value,
+            60_000
+        );
+        let county = code("500110");
+        let in_county = p.resolve_in(PolicyKey::DibaoStandard, Some(&county), 2026);
+        assert_eq!(in_county.value, 70_000);
+    }
+
+    #[test]
     fn months_are_added_on_the_calendar() {
         assert_eq!(add_months(date!(2026 - 03 - 15), 6), date!(2026 - 09 - 15));
         assert_eq!(add_months(date!(2025 - 08 - 31), 6), date!(2026 - 02 - 28));
         assert_eq!(add_months(date!(2023 - 08 - 31), 6), date!(2024 - 02 - 29));
         assert_eq!(add_months(date!(2026 - 11 - 30), 1), date!(2026 - 12 - 30));
         assert_eq!(add_months(date!(2026 - 12 - 31), 2), date!(2027 - 02 - 28));
+        assert_eq!(add_months(date!(2026 - 01 - 31), u32::MAX), Date::MAX);
         assert_eq!(add_days(date!(2026 - 10 - 08), 5), date!(2026 - 10 - 13));
         assert_eq!(year_month(date!(2026 - 10 - 08)), "202610");
         assert_eq!(month_label(date!(2026 - 10 - 08)), "2026年10月");
