@@ -7,6 +7,7 @@
 mod audit;
 mod households;
 mod import;
+mod lowincome;
 mod monitoring;
 mod screening;
 mod sql;
@@ -20,10 +21,17 @@ use time::OffsetDateTime;
 use zhenxing_domain::assistance::Measure;
 use zhenxing_domain::case::{Action, ActionKind, Case, CaseKind, CaseState, EliminationMode};
 use zhenxing_domain::elimination::IncomeCheck;
-use zhenxing_domain::household::{Household, HouseholdKind, MonitoringCategory};
+use zhenxing_domain::household::{
+    DisabilityGrade, Household, HouseholdKind, MonitoringCategory, Relation, Sex,
+};
+use zhenxing_domain::lowincome::{
+    AssistanceClass, CareGroup, CareLevel, CareParams, MedicalYear, PersonStatus, PremiumGroup,
+    ReviewOutcome, RollKind, RollStatus, RosterStatus, SupportMode,
+};
 use zhenxing_domain::risk::RiskType;
 use zhenxing_domain::{DivisionCode, DivisionLevel, Member, PolicyValue, Role, Yuan};
 
+pub use lowincome::LOWINCOME_AUDIT_FIELDS;
 pub use monitoring::MONITORING_AUDIT_FIELDS;
 pub use screening::SCREENING_AUDIT_FIELDS;
 pub use sql::{Backend, SqlStore};
@@ -556,6 +564,402 @@ pub struct WarningRow {
     pub updated_at: String,
 }
 
+// --- the rural low-income population ---
+
+zhenxing_domain::code_enum!(
+    /// How a roll entry came onto the roll.
+    RollSource, "来源" {
+        Manual = ("manual", "手工录入"),
+        Import = ("import", "民政数据导入"),
+    }
+);
+
+/// A roll entry as typed (form, API), before the store checks it against the standards of its
+/// start year and the household's members. Fields that the kind does not use are ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRollEntry {
+    pub kind: RollKind,
+    /// 低保 and 低保边缘: the covered members' ID numbers (15 or 18 characters; stored as the
+    /// 18-character base), all members of the household. 低保 needs at least one; an empty list
+    /// for 低保边缘 covers every member of the household.
+    pub covered: Vec<String>,
+    /// 特困 (required) and 临时救助 (optional): the person's ID number, a member of the household.
+    pub person: Option<String>,
+    /// 低保 and 特困: the monthly amount (低保: at most covered × 低保标准; 特困: at least the basic
+    /// living standard plus the care allowance of `care_level`).
+    pub monthly_amount: Option<Yuan>,
+    /// 特困 only (required).
+    pub care_level: Option<CareLevel>,
+    /// 特困 only (required).
+    pub support_mode: Option<SupportMode>,
+    /// 临时救助 only (required): the one-off amount.
+    pub amount: Option<Yuan>,
+    /// 临时救助 only (required): what happened (救助事由).
+    pub event: String,
+    /// 认定理由 / note, free text.
+    pub reason: String,
+    pub start: Date,
+    /// An entry entered with an end on or before `today` is stored as ended.
+    pub end: Option<Date>,
+    /// The caller's today: the start may not be after it.
+    pub today: Date,
+}
+
+/// A person named by a roll entry or a care roster.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RollPerson {
+    /// The 18-character ID base (callers mask it unless the role may see it).
+    pub id_number: String,
+    /// The member's name now; `None` when the person is no longer in the registry.
+    pub name: Option<String>,
+}
+
+/// One roll entry with its household, as lists, exports and the entry's page show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RollRow {
+    pub id: i64,
+    /// Optimistic-lock version: `roll_end` and `roll_review` need the one the user saw.
+    pub version: i64,
+    pub kind: RollKind,
+    pub status: RollStatus,
+    pub household_no: String,
+    pub village_code: DivisionCode,
+    pub village_name: String,
+    pub group: Option<u16>,
+    pub head_name: Option<String>,
+    /// 特困: the person; 临时救助: the person if one was named.
+    pub person: Option<RollPerson>,
+    /// 低保 and 低保边缘: the covered members, in the order entered.
+    pub covered: Vec<RollPerson>,
+    /// 低保 and 特困: the monthly amount now (after review adjustments).
+    pub monthly_amount: Option<Yuan>,
+    pub care_level: Option<CareLevel>,
+    pub support_mode: Option<SupportMode>,
+    /// 临时救助: the one-off amount.
+    pub amount: Option<Yuan>,
+    /// 临时救助: the event (救助事由).
+    pub event: Option<String>,
+    pub reason: String,
+    pub start: Date,
+    pub end: Option<Date>,
+    pub end_reason: Option<String>,
+    /// The date of the next 定期核查 (active 低保, 特困 and 低保边缘 entries only).
+    pub next_review: Option<Date>,
+    pub source: RollSource,
+    /// The civil feed upload an imported entry came from.
+    pub upload_id: Option<i64>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+/// One periodic review of an entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RollReview {
+    pub date: Date,
+    pub outcome: ReviewOutcome,
+    /// 调整金额: the monthly amount before and after.
+    pub old_amount: Option<Yuan>,
+    pub new_amount: Option<Yuan>,
+    /// The next review the outcome set (`None` when the entry was ended).
+    pub next_review: Option<Date>,
+    pub note: String,
+    pub reviewer: String,
+    pub at: String,
+}
+
+/// A roll entry with its reviews (oldest first).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RollDetail {
+    pub entry: RollRow,
+    pub reviews: Vec<RollReview>,
+}
+
+/// A periodic review as recorded by the clerk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReview {
+    /// 核查日期: not after `today`, not before the entry's start.
+    pub date: Date,
+    pub outcome: ReviewOutcome,
+    /// 调整金额 (required): the new monthly amount, checked against the standards of the review
+    /// date's year like a new entry.
+    pub new_amount: Option<Yuan>,
+    /// 核查说明; required when the outcome ends the entry (it becomes the end reason).
+    pub note: String,
+    pub today: Date,
+}
+
+/// Filters of the roll list; combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RollFilter {
+    pub village: Option<DivisionCode>,
+    pub kind: Option<RollKind>,
+    pub status: Option<RollStatus>,
+    /// Entries whose next review is on or after this day …
+    pub next_review_from: Option<Date>,
+    /// … and before this day. Due this month: `[today, first day of next month)`; overdue:
+    /// before today. Either bound limits the list to entries that have a next review.
+    pub next_review_before: Option<Date>,
+    /// Household number (prefix) or head's name (substring).
+    pub text: Option<String>,
+}
+
+/// One civil-feed record (or a household's records, for 低保) that was not put on the roll.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CivilRefusal {
+    /// 1-based rows of the file.
+    pub rows: Vec<usize>,
+    /// The person's masked ID number, or the household number for 低保.
+    pub subject: String,
+    pub reason: String,
+}
+
+/// What `roll_import_civil` did with an upload's records in the actor's scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CivilImportSummary {
+    /// Entries created: 低保 per household, 特困 per person, 临时救助 per record.
+    pub created_dibao: u64,
+    pub created_tekun: u64,
+    pub created_temporary: u64,
+    /// Entries not created because the household (低保) or person (特困) already has an active one,
+    /// or the same 临时救助 (person, date, amount) is already on the roll.
+    pub already: u64,
+    pub refused: Vec<CivilRefusal>,
+}
+
+impl CivilImportSummary {
+    pub fn created(&self) -> u64 {
+        self.created_dibao + self.created_tekun + self.created_temporary
+    }
+}
+
+/// Filters of the medical three-tier list. `min_ratio` and `min_out_of_pocket` select the people
+/// above either (the 关注 list); without them everyone with records in the year is listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MedicalFilter {
+    pub village: Option<DivisionCode>,
+    /// 政策范围内个人自付比例 at or above this (×10^4).
+    pub min_ratio: Option<i64>,
+    /// 个人自付 of the year at or above this.
+    pub min_out_of_pocket: Option<Yuan>,
+}
+
+/// One person's medical costs of a year with the facts of the medical-assistance class.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct MedicalPersonRow {
+    pub household_no: String,
+    pub village_code: DivisionCode,
+    pub village_name: String,
+    pub name: String,
+    /// Full stored ID (callers mask it).
+    pub id_number: String,
+    pub relation: Relation,
+    pub birth_date: Date,
+    /// The year's sums from the medical feed.
+    pub medical: MedicalYear,
+    /// 特困: member flag or a 特困 entry for the person in force during the year.
+    pub tekun: bool,
+    /// 孤儿 (approximation, docs/LOWINCOME.md): under 18 on 1 January of the year with no parent
+    /// member in the household.
+    pub orphan: bool,
+    /// 低保: member flag or a 低保 entry covering the person in force during the year.
+    pub dibao: bool,
+    /// Member of a 监测户 (risk not eliminated) of category 脱贫不稳定户 or 突发严重困难户.
+    pub returned_to_poverty: bool,
+    /// Covered by a 低保边缘 entry in force during the year.
+    pub marginal: bool,
+    /// Member of a 监测户 whose risk is not eliminated.
+    pub monitored: bool,
+    /// The household's 纯收入 of the year before (`None`: no income record for it).
+    pub household_net_income_last_year: Option<Yuan>,
+    /// The domain's class from these facts (the year's 个人自付 as the 12 months' out-of-pocket).
+    pub class: Option<AssistanceClass>,
+}
+
+impl MedicalPersonRow {
+    /// The facts as the domain's `assistance_class` takes them.
+    pub fn status(&self) -> PersonStatus {
+        PersonStatus {
+            tekun: self.tekun,
+            orphan: self.orphan,
+            dibao: self.dibao,
+            returned_to_poverty: self.returned_to_poverty,
+            marginal: self.marginal,
+            monitored: self.monitored,
+            oop_12m: self.medical.out_of_pocket,
+            household_net_income_last_year: self.household_net_income_last_year,
+        }
+    }
+}
+
+/// A member who may be due the pension premium subsidy of a year: someone with a group fact
+/// (特困 or 低保 by flag or by an entry in force during the year, monitored household, any
+/// disability grade) born within a year of the 16–59 age range. The domain decides (`group`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PremiumCandidate {
+    pub household_no: String,
+    pub village_code: DivisionCode,
+    pub village_name: String,
+    pub name: String,
+    /// Full stored ID (callers mask it unless asked and allowed).
+    pub id_number: String,
+    pub birth_date: Date,
+    pub pension_insured: Option<bool>,
+    pub tekun: bool,
+    pub dibao: bool,
+    /// Member of a 监测户 whose risk is not eliminated.
+    pub monitored: bool,
+    pub disability: Option<DisabilityGrade>,
+    /// `premium_group` of the domain: `None` means not on the year's list (age, not insured, or a
+    /// disability grade below 二级 only).
+    pub group: Option<PremiumGroup>,
+    /// The subsidy (lowest tier × share of the village's policy for the year) when `group` is set.
+    pub subsidy: Option<Yuan>,
+}
+
+/// What `care_refresh` changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CareRefreshSummary {
+    /// New (person, group) pairs, inserted as 待核实.
+    pub created: u64,
+    /// 待核实 entries whose reason (or household) changed.
+    pub updated: u64,
+    pub unchanged: u64,
+    /// Confirmed or rejected entries, left as the cadre set them.
+    pub kept: u64,
+    /// 待核实 entries the rules no longer derive and that have no visits: removed.
+    pub removed: u64,
+}
+
+/// Filters of the care roster; combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CareFilter {
+    pub village: Option<DivisionCode>,
+    pub group: Option<CareGroup>,
+    pub status: Option<RosterStatus>,
+    /// Entries (not rejected) whose next visit is before this day.
+    pub visit_overdue_on: Option<Date>,
+    /// Household number (prefix) or the person's name (substring).
+    pub text: Option<String>,
+}
+
+/// One person in one care group.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CareRow {
+    pub id: i64,
+    pub version: i64,
+    pub household_no: String,
+    pub village_code: DivisionCode,
+    pub village_name: String,
+    pub group: Option<u16>,
+    /// The person (name `None` when no longer in the registry).
+    pub person: RollPerson,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<Date>,
+    pub relation: Option<Relation>,
+    pub care_group: CareGroup,
+    pub status: RosterStatus,
+    /// Why the rules derived the entry (Chinese, from the domain).
+    pub reason: String,
+    /// The cadre's note on confirming or rejecting.
+    pub note: String,
+    pub next_visit: Option<Date>,
+    pub last_visit: Option<Date>,
+    pub visits: i64,
+    pub updated_by: String,
+    pub updated_at: String,
+}
+
+/// One visit to a person on a care roster.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CareVisit {
+    pub date: Date,
+    pub visitor: String,
+    pub content: String,
+    pub next_visit: Option<Date>,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// A care-roster entry with its visits (newest first).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CareDetail {
+    pub entry: CareRow,
+    pub visits: Vec<CareVisit>,
+}
+
+/// A visit as recorded by the cadre.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCareVisit {
+    /// Not after `today`.
+    pub date: Date,
+    /// 走访人 (required).
+    pub visitor: String,
+    /// 走访内容 (required).
+    pub content: String,
+    /// 下次走访日期: after `date`; becomes the entry's next visit.
+    pub next_visit: Option<Date>,
+    pub today: Date,
+}
+
+zhenxing_domain::code_enum!(
+    /// The types of the low-income population list; a household can be of several.
+    LowIncomeType, "低收入人口类型" {
+        /// An active 低保 entry.
+        Dibao = ("dibao", "低保"),
+        /// A member with an active 特困 entry.
+        Tekun = ("tekun", "特困"),
+        /// An active 低保边缘 entry.
+        Marginal = ("marginal", "低保边缘"),
+        /// 监测户 whose risk is not eliminated.
+        Monitored = ("monitored", "监测对象"),
+        /// 监测户 (risk not eliminated) of category 突发严重困难户.
+        SuddenHardship = ("sudden_hardship", "突发严重困难户"),
+        /// A 临时救助 entry (not ended) dated within the 12 months ending today.
+        Temporary = ("temporary", "临时救助"),
+    }
+);
+
+/// Filters of the low-income population list; combined with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LowIncomeFilter {
+    pub village: Option<DivisionCode>,
+    /// Only households of this type (the dashboard's numbers link here).
+    pub kind: Option<LowIncomeType>,
+    /// Household number (prefix) or head's name (substring).
+    pub text: Option<String>,
+}
+
+/// One household of the low-income population.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LowIncomeRow {
+    pub household_no: String,
+    pub village_code: DivisionCode,
+    pub village_name: String,
+    pub group: Option<u16>,
+    pub head_name: Option<String>,
+    pub size: i64,
+    pub household_kind: HouseholdKind,
+    pub monitoring_category: Option<MonitoringCategory>,
+    /// Every type the household is of, in [`LowIncomeType::ALL`] order (never empty).
+    pub types: Vec<LowIncomeType>,
+    /// The active 低保 entry's monthly amount.
+    pub dibao_amount: Option<Yuan>,
+    pub latest_income_year: Option<i32>,
+    pub latest_net_income_per_capita: Option<Yuan>,
+}
+
+/// Households of one village of one type (`kind` None: of any type, each household once). Every
+/// number equals the total of `low_income_list` with `village` and `kind` set to the same values.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LowIncomeCount {
+    pub village_code: DivisionCode,
+    pub village_name: String,
+    pub kind: Option<LowIncomeType>,
+    pub count: u64,
+}
+
 /// The store as the rest of the system sees it. One implementation ([`SqlStore`]) serves SQLite and
 /// PostgreSQL; the trait is the seam for a distributed backend and keeps callers off SQL.
 #[async_trait]
@@ -800,6 +1204,106 @@ pub trait Store: Send + Sync {
         case: &Case,
         timing: CaseTiming,
     ) -> Result<i64>;
+
+    // --- the rural low-income population (scoped by the household's village) ---
+    /// Puts an entry on a roll for a household in scope, checked against the household's members,
+    /// the standards of the start year (domain `check_draft`; `Invalid` with the field messages)
+    /// and the one-active-entry rules (`Conflict`); the next review is set from the policy's
+    /// interval. Audited.
+    async fn roll_create(
+        &self,
+        actor: &Actor,
+        household_no: &str,
+        entry: &NewRollEntry,
+    ) -> Result<i64>;
+    async fn roll_list(
+        &self,
+        actor: &Actor,
+        filter: &RollFilter,
+        page: PageRequest,
+    ) -> Result<Page<RollRow>>;
+    /// All entries matching the filter, by village and household.
+    async fn roll_export(&self, actor: &Actor, filter: &RollFilter) -> Result<Vec<RollRow>>;
+    async fn roll_get(&self, actor: &Actor, id: i64) -> Result<RollDetail>;
+    /// Ends an active entry on `end` (not before its start) with a reason.
+    async fn roll_end(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        end: Date,
+        reason: &str,
+    ) -> Result<()>;
+    /// Records a periodic review and its effect on the entry in one transaction: continue (next
+    /// review from the review date), adjust (new monthly amount checked against the standards of
+    /// the review's year; next review) or end.
+    async fn roll_review(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        review: &NewReview,
+    ) -> Result<()>;
+    /// A household's entries (active first, newest first).
+    async fn rolls_for_household(&self, actor: &Actor, household_no: &str) -> Result<Vec<RollRow>>;
+    /// Puts the civil feed records of one upload (in the actor's scope) on the rolls, in one
+    /// transaction: 临时救助 per record, 低保 per household (covered = its people in the upload,
+    /// amount = the sum of their latest amounts), 特困 per person (全自理, 分散供养); entries already
+    /// on the roll are counted, entries that do not fit the standards are refused with the reason.
+    async fn roll_import_civil(&self, actor: &Actor, upload_id: i64) -> Result<CivilImportSummary>;
+    /// Per person with medical records dated in `year` (household in scope): the three-tier sums,
+    /// the facts of the medical-assistance class and the class; by village, household and name.
+    async fn medical_years(
+        &self,
+        actor: &Actor,
+        year: i32,
+        filter: &MedicalFilter,
+    ) -> Result<Vec<MedicalPersonRow>>;
+    /// The candidates of the year's pension premium subsidy list with the domain's decision.
+    async fn premium_candidates(&self, actor: &Actor, year: i32) -> Result<Vec<PremiumCandidate>>;
+    /// Derives the care rosters of every household in scope on `today` (domain `derive_care`):
+    /// new pairs as 待核实, reasons of 待核实 entries refreshed, confirmed/rejected ones kept.
+    async fn care_refresh(
+        &self,
+        actor: &Actor,
+        today: Date,
+        params: &CareParams,
+    ) -> Result<CareRefreshSummary>;
+    async fn care_list(
+        &self,
+        actor: &Actor,
+        filter: &CareFilter,
+        page: PageRequest,
+    ) -> Result<Page<CareRow>>;
+    /// 核实: confirms or rejects an entry (a rejection needs a note).
+    async fn care_set_status(
+        &self,
+        actor: &Actor,
+        id: i64,
+        expected_version: i64,
+        status: RosterStatus,
+        note: &str,
+    ) -> Result<()>;
+    /// Records a visit and sets the entry's next visit.
+    async fn care_visit(&self, actor: &Actor, id: i64, visit: &NewCareVisit) -> Result<()>;
+    async fn care_get(&self, actor: &Actor, id: i64) -> Result<CareDetail>;
+    /// The households of the low-income population in scope (any [`LowIncomeType`] on `today`).
+    async fn low_income_list(
+        &self,
+        actor: &Actor,
+        filter: &LowIncomeFilter,
+        today: Date,
+        page: PageRequest,
+    ) -> Result<Page<LowIncomeRow>>;
+    async fn low_income_export(
+        &self,
+        actor: &Actor,
+        filter: &LowIncomeFilter,
+        today: Date,
+    ) -> Result<Vec<LowIncomeRow>>;
+    /// Every village of the scope × (every type, and any type): the totals of the list filtered
+    /// the same way.
+    async fn low_income_counts(&self, actor: &Actor, today: Date) -> Result<Vec<LowIncomeCount>>;
 
     // --- audit ---
     async fn audit_record(

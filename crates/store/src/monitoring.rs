@@ -591,7 +591,7 @@ pub(crate) fn push_limit(q: &mut Query, page: PageRequest) {
     q.sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
 }
 
-fn policy_from_row(row: &AnyRow) -> Result<PolicyValue> {
+pub(crate) fn policy_from_row(row: &AnyRow) -> Result<PolicyValue> {
     let key: String = row.try_get("key")?;
     let region: String = row.try_get("region")?;
     Ok(PolicyValue {
@@ -706,6 +706,11 @@ impl SqlStore {
             None => ("create", None, Value::Object(after)),
         };
         policy_upsert(&mut tx, value, &region, &actor.username).await?;
+        // Cross-key rules (特困 standard ≥ ratio × 低保 standard) on the table as it now stands;
+        // returning drops the transaction, so a refused value is never stored.
+        let after_change = crate::lowincome::policy_table(&mut tx).await?;
+        zhenxing_domain::lowincome::check_standards_change(&after_change, value)
+            .map_err(StoreError::Invalid)?;
         let key = format!("{}/{}/{}", value.key.code(), region, value.year);
         audit_insert(
             &mut tx,

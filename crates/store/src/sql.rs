@@ -626,6 +626,144 @@ impl crate::Store for SqlStore {
         self.warning_convert_impl(actor, id, expected_version, case, timing)
             .await
     }
+    async fn roll_create(
+        &self,
+        actor: &crate::Actor,
+        household_no: &str,
+        entry: &crate::NewRollEntry,
+    ) -> Result<i64> {
+        self.roll_create_impl(actor, household_no, entry).await
+    }
+    async fn roll_list(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::RollFilter,
+        page: crate::PageRequest,
+    ) -> Result<crate::Page<crate::RollRow>> {
+        self.roll_list_impl(actor, filter, page).await
+    }
+    async fn roll_export(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::RollFilter,
+    ) -> Result<Vec<crate::RollRow>> {
+        self.roll_export_impl(actor, filter).await
+    }
+    async fn roll_get(&self, actor: &crate::Actor, id: i64) -> Result<crate::RollDetail> {
+        self.roll_get_impl(actor, id).await
+    }
+    async fn roll_end(
+        &self,
+        actor: &crate::Actor,
+        id: i64,
+        expected_version: i64,
+        end: time::Date,
+        reason: &str,
+    ) -> Result<()> {
+        self.roll_end_impl(actor, id, expected_version, end, reason)
+            .await
+    }
+    async fn roll_review(
+        &self,
+        actor: &crate::Actor,
+        id: i64,
+        expected_version: i64,
+        review: &crate::NewReview,
+    ) -> Result<()> {
+        self.roll_review_impl(actor, id, expected_version, review)
+            .await
+    }
+    async fn rolls_for_household(
+        &self,
+        actor: &crate::Actor,
+        household_no: &str,
+    ) -> Result<Vec<crate::RollRow>> {
+        self.rolls_for_household_impl(actor, household_no).await
+    }
+    async fn roll_import_civil(
+        &self,
+        actor: &crate::Actor,
+        upload_id: i64,
+    ) -> Result<crate::CivilImportSummary> {
+        self.roll_import_civil_impl(actor, upload_id).await
+    }
+    async fn medical_years(
+        &self,
+        actor: &crate::Actor,
+        year: i32,
+        filter: &crate::MedicalFilter,
+    ) -> Result<Vec<crate::MedicalPersonRow>> {
+        self.medical_years_impl(actor, year, filter).await
+    }
+    async fn premium_candidates(
+        &self,
+        actor: &crate::Actor,
+        year: i32,
+    ) -> Result<Vec<crate::PremiumCandidate>> {
+        self.premium_candidates_impl(actor, year).await
+    }
+    async fn care_refresh(
+        &self,
+        actor: &crate::Actor,
+        today: time::Date,
+        params: &zhenxing_domain::lowincome::CareParams,
+    ) -> Result<crate::CareRefreshSummary> {
+        self.care_refresh_impl(actor, today, params).await
+    }
+    async fn care_list(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::CareFilter,
+        page: crate::PageRequest,
+    ) -> Result<crate::Page<crate::CareRow>> {
+        self.care_list_impl(actor, filter, page).await
+    }
+    async fn care_set_status(
+        &self,
+        actor: &crate::Actor,
+        id: i64,
+        expected_version: i64,
+        status: zhenxing_domain::lowincome::RosterStatus,
+        note: &str,
+    ) -> Result<()> {
+        self.care_set_status_impl(actor, id, expected_version, status, note)
+            .await
+    }
+    async fn care_visit(
+        &self,
+        actor: &crate::Actor,
+        id: i64,
+        visit: &crate::NewCareVisit,
+    ) -> Result<()> {
+        self.care_visit_impl(actor, id, visit).await
+    }
+    async fn care_get(&self, actor: &crate::Actor, id: i64) -> Result<crate::CareDetail> {
+        self.care_get_impl(actor, id).await
+    }
+    async fn low_income_list(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::LowIncomeFilter,
+        today: time::Date,
+        page: crate::PageRequest,
+    ) -> Result<crate::Page<crate::LowIncomeRow>> {
+        self.low_income_list_impl(actor, filter, today, page).await
+    }
+    async fn low_income_export(
+        &self,
+        actor: &crate::Actor,
+        filter: &crate::LowIncomeFilter,
+        today: time::Date,
+    ) -> Result<Vec<crate::LowIncomeRow>> {
+        self.low_income_export_impl(actor, filter, today).await
+    }
+    async fn low_income_counts(
+        &self,
+        actor: &crate::Actor,
+        today: time::Date,
+    ) -> Result<Vec<crate::LowIncomeCount>> {
+        self.low_income_counts_impl(actor, today).await
+    }
     async fn audit_record(
         &self,
         actor: &crate::Actor,

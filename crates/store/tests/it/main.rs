@@ -614,5 +614,6 @@ async fn users_logins_and_sessions() {
     }
 }
 
+mod lowincome;
 mod monitoring;
 mod screening;
