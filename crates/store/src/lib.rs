@@ -916,7 +916,8 @@ zhenxing_domain::code_enum!(
         Monitored = ("monitored", "监测对象"),
         /// 监测户 (risk not eliminated) of category 突发严重困难户.
         SuddenHardship = ("sudden_hardship", "突发严重困难户"),
-        /// A 临时救助 entry (not ended) dated within the 12 months ending today.
+        /// A 临时救助 entry dated within the 12 months ending today (after the same day a year
+        /// earlier, up to today).
         Temporary = ("temporary", "临时救助"),
     }
 );
@@ -1225,7 +1226,8 @@ pub trait Store: Send + Sync {
     /// All entries matching the filter, by village and household.
     async fn roll_export(&self, actor: &Actor, filter: &RollFilter) -> Result<Vec<RollRow>>;
     async fn roll_get(&self, actor: &Actor, id: i64) -> Result<RollDetail>;
-    /// Ends an active entry on `end` (not before its start) with a reason.
+    /// Ends an active 低保, 特困 or 低保边缘 entry on `end` (not before its start) with a reason;
+    /// 临时救助 is one-off and has no end.
     async fn roll_end(
         &self,
         actor: &Actor,

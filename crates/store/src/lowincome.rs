@@ -1185,6 +1185,11 @@ impl SqlStore {
         if current.status == RollStatus::Ended {
             return Err(StoreError::Invalid("该救助已终止".into()));
         }
+        if current.kind == RollKind::Temporary {
+            return Err(StoreError::Invalid(
+                "临时救助为一次性救助，没有终止日期".into(),
+            ));
+        }
         let mut errors = Vec::new();
         if end < current.start {
             errors.push(format!(

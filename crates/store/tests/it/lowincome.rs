@@ -152,12 +152,14 @@ async fn rolls_are_entered_listed_and_ended_within_scope() {
             ),
         )
         .await;
-        create(
+        let fire = create(
             &store,
             "QY0002",
             &temporary("火灾", y(2_000), date!(2026 - 10 - 10)),
         )
         .await;
+        let err = invalid(store.roll_end(&town(), fire, 1, TODAY, "撤销").await);
+        assert!(err.contains("一次性"), "{err}");
         let m = create(
             &store,
             "QY0002",
