@@ -335,4 +335,64 @@ fn feeds_import_once_and_screening_runs_in_the_store_and_on_files() {
     assert_eq!(batch.status.code(), Some(0), "{out}");
     let batch_csv = std::fs::read_to_string(d.join("batch.csv")).expect("csv");
     assert!(batch_csv.lines().count() > 1, "{out}");
+
+    // The roster and every feed file imported into a new database, the store's run (which keeps
+    // 12-month medical sums per person rather than every settlement) reports what batch mode
+    // reports from the same files, a period later too (the window moves by a month).
+    let fresh = d.join("fresh");
+    std::fs::create_dir(&fresh).expect("dir");
+    let roster = d.join("roster.csv");
+    let imported = zhenxing(
+        &fresh,
+        &["import", "households", roster.to_str().expect("path")],
+    );
+    assert_eq!(imported.status.code(), Some(0), "{}", text(&imported));
+    for entry in std::fs::read_dir(d.join("feeds")).expect("feeds") {
+        let path = entry.expect("entry").path();
+        let name = path.file_stem().and_then(|s| s.to_str()).expect("name");
+        let (kind, month) = name.split_once('-').expect("KIND-YYYY-MM");
+        let path = path.to_str().expect("path");
+        let imported = zhenxing(&fresh, &["import", "feed", kind, path, "--period", month]);
+        assert_eq!(imported.status.code(), Some(0), "{}", text(&imported));
+    }
+    for period in ["2026-03", "2026-04"] {
+        let rows = |file: &str| -> Vec<String> {
+            let csv = std::fs::read_to_string(d.join(file)).expect("csv");
+            csv.lines().map(str::to_string).collect()
+        };
+        let integrated = zhenxing(
+            &fresh,
+            &[
+                "screen",
+                "--period",
+                period,
+                "--out",
+                d.join("i.csv").to_str().expect("path"),
+            ],
+        );
+        assert_eq!(integrated.status.code(), Some(0), "{}", text(&integrated));
+        let batch = zhenxing(
+            d,
+            &[
+                "screen",
+                "--period",
+                period,
+                "--roster",
+                "roster.csv",
+                "--feeds",
+                "feeds",
+                "--out",
+                "b.csv",
+            ],
+        );
+        assert_eq!(batch.status.code(), Some(0), "{}", text(&batch));
+        let (i, b) = (rows("i.csv"), rows("b.csv"));
+        assert!(i.len() > 10, "{period}: {i:?}");
+        let only_i: Vec<&String> = i.iter().filter(|r| !b.contains(r)).collect();
+        let only_b: Vec<&String> = b.iter().filter(|r| !i.contains(r)).collect();
+        assert!(
+            only_i.is_empty() && only_b.is_empty(),
+            "{period}: only in the store's run {only_i:?}, only in batch mode {only_b:?}"
+        );
+    }
 }

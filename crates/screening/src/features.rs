@@ -187,6 +187,22 @@ impl MedicalTotals {
         }
     }
 
+    /// The households' totals from per-person sums `(person key, Σ 合规自付 in fen, records)`
+    /// (the store keeps them per person): each added to the household the person is in now;
+    /// persons not in the registry are ignored.
+    pub fn from_persons(registry: &Registry, persons: &[(u64, i64, u32)]) -> MedicalTotals {
+        let mut t = MedicalTotals::new(registry.len());
+        for &(key, fen, n) in persons {
+            if let Some((h, _)) = registry.person(key)
+                && let Some((sum, count)) = t.sums.get_mut(h as usize)
+            {
+                *sum = sum.saturating_add(fen);
+                *count = count.saturating_add(n);
+            }
+        }
+        t
+    }
+
     /// (Σ 合规自付 in fen, records) of household `h`.
     pub fn get(&self, h: usize) -> (i64, u32) {
         self.sums.get(h).copied().unwrap_or((0, 0))

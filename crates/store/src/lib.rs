@@ -564,6 +564,20 @@ pub struct WarningRow {
     pub updated_at: String,
 }
 
+/// What an integrated screening run reads: the engine's inputs for one period and scope.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScreeningSnapshot {
+    /// The scope's households in 户编号 order, with members and income years.
+    pub households: Vec<zhenxing_screening::Household>,
+    /// The feed records dated in the period, in upload order; of the medical settlements only the
+    /// inpatient stays (`stay_oop_max`): the 12-month sum comes as `medical`.
+    pub records: Vec<zhenxing_domain::feed::FeedRecord>,
+    /// Per person with medical settlements in the 12 months ending with the period (matched when
+    /// uploaded) who is a member of one of `households`: (person key, Σ 合规自付 in fen,
+    /// settlements), in key order.
+    pub medical: Vec<(u64, i64, u32)>,
+}
+
 // --- the rural low-income population ---
 
 zhenxing_domain::code_enum!(
@@ -1143,16 +1157,13 @@ pub trait Store: Send + Sync {
         records: &[(usize, zhenxing_domain::feed::FeedRecord)],
     ) -> Result<UploadOutcome>;
     async fn feed_uploads(&self, actor: &Actor, page: PageRequest) -> Result<Page<FeedUploadRow>>;
-    /// The registry of the actor's scope as screening sees it, and the feed records dated in the
-    /// 12 months ending with `period`.
+    /// The registry of the actor's scope as screening sees it, the feed records dated in `period`
+    /// and the 12-month medical sums per person (see [`ScreeningSnapshot`]).
     async fn screening_snapshot(
         &self,
         actor: &Actor,
         period: zhenxing_domain::feed::Period,
-    ) -> Result<(
-        Vec<zhenxing_screening::Household>,
-        Vec<zhenxing_domain::feed::FeedRecord>,
-    )>;
+    ) -> Result<ScreeningSnapshot>;
     /// The rule set (the defaults of SCREENING.md are seeded on first use), in id order.
     async fn screening_rules(&self) -> Result<Vec<StoredRule>>;
     /// Creates or changes a rule (the caller has compiled it); `expected_version` for a change.

@@ -28,8 +28,8 @@ use crate::monitoring::{
 use crate::sql::{SqlStore, now_text, scope_range};
 use crate::{
     Actor, CaseTiming, FeedUpload, FeedUploadRow, Page, PageRequest, Result, RunCount, RunHit,
-    RunOutcome, RunRow, StoreError, StoredRule, UnmatchedRecord, UploadOutcome, WarningFilter,
-    WarningRow, WarningStatus,
+    RunOutcome, RunRow, ScreeningSnapshot, StoreError, StoredRule, UnmatchedRecord, UploadOutcome,
+    WarningFilter, WarningRow, WarningStatus,
 };
 
 /// Field names of the screening audit rows, with their Chinese headers.
@@ -76,6 +76,37 @@ const SNAPSHOT_CHUNK: usize = 2048;
 const TABLE_CHUNK: usize = 32_768;
 /// Ids per query over members, incomes and records (`table_texts`).
 const ID_RANGE: usize = 65_536;
+
+/// The records a run reads, for a period from `$lo` (its first day) to `$hi` (the next month's):
+/// every kind dated in the period, but of the medical settlements only the inpatient stays (the
+/// 12-month sums come from `medical_window`).
+fn period_records_filter(lo: &str, hi: &str) -> String {
+    format!(
+        "r.record_date >= {lo} AND r.record_date < {hi} AND (r.kind <> 'medical' OR r.code1 = 'inpatient')"
+    )
+}
+
+/// `screening::id_key` of `members m` in SQL: the 17 digits × 11 + the check character (X = 10).
+const PERSON_KEY_SQL: &str = "CAST(substr(m.id_base, 1, 17) AS BIGINT) * 11 + CASE WHEN substr(m.id_base, 18, 1) IN ('X', 'x') \
+     THEN 10 ELSE CAST(substr(m.id_base, 18, 1) AS BIGINT) END";
+
+/// A window's number in `medical_window.period`: its last month as year × 12 + month − 1.
+fn window_number(p: Period) -> i64 {
+    i64::from(p.year) * 12 + i64::from(p.month) - 1
+}
+
+/// Adds the medical settlements of one upload to the twelve windows that hold each one's month
+/// (see migration 0007). Matched records with a person only, like the engine.
+const MEDICAL_WINDOW_ADD: &str = "INSERT INTO medical_window (period, person_key, eligible, records) \
+     SELECT CAST(substr(r.record_date, 1, 4) AS BIGINT) * 12 + CAST(substr(r.record_date, 6, 2) AS BIGINT) - 1 + k.k, \
+       r.person_key, SUM(COALESCE(r.amount6, 0)), COUNT(*) \
+     FROM feed_records r CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 \
+       UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10 \
+       UNION ALL SELECT 11) AS k \
+     WHERE r.upload_id = $1 AND r.kind = 'medical' AND r.household_id IS NOT NULL AND r.person_key IS NOT NULL \
+     GROUP BY 1, 2 \
+     ON CONFLICT (period, person_key) DO UPDATE SET eligible = medical_window.eligible + excluded.eligible, \
+       records = medical_window.records + excluded.records";
 
 /// A record in a snapshot chunk: its typed columns (kind, date, person key, codes, amounts,
 /// number, grade; the household's number comes with the household), then `text1` and `subject` length-prefixed (`-` for NULL).
@@ -707,6 +738,27 @@ fn in_order(
     (households, tagged.into_iter().map(|(_, r)| r).collect())
 }
 
+/// The medical sums (in key order) of the households' members only: a window read whole holds
+/// the persons of the whole registry.
+fn in_scope(
+    medical: Vec<(u64, i64, u32)>,
+    households: &[zhenxing_screening::Household],
+) -> Vec<(u64, i64, u32)> {
+    let mut keys: Vec<u64> = households
+        .iter()
+        .flat_map(|h| h.members.iter().map(|m| m.key))
+        .collect();
+    keys.sort_unstable();
+    let mut k = keys.iter().peekable();
+    medical
+        .into_iter()
+        .filter(|(key, _, _)| {
+            while k.next_if(|m| *m < key).is_some() {}
+            k.peek() == Some(&key)
+        })
+        .collect()
+}
+
 /// One record of a snapshot text: `id|kind|date|person_key|code1|code2|amount1…6|number|grade|`
 /// then `text1` and `subject` counted. `household` gives the 户编号 of records about a household
 /// (housing, disaster, water), asked with `true` for those kinds. A record not `wanted` (of a
@@ -1024,6 +1076,12 @@ impl SqlStore {
             }
             q.build().execute(&mut *tx).await?;
         }
+        if upload.kind == FeedKind::Medical {
+            sqlx::query(MEDICAL_WINDOW_ADD)
+                .bind(upload_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         audit_insert(
             &mut tx,
             actor,
@@ -1082,7 +1140,7 @@ impl SqlStore {
         &self,
         actor: &Actor,
         period: Period,
-    ) -> Result<(Vec<zhenxing_screening::Household>, Vec<FeedRecord>)> {
+    ) -> Result<ScreeningSnapshot> {
         // The scope's household ids, in one row.
         let mut q = Query::new(
             self.backend,
@@ -1109,7 +1167,11 @@ impl SqlStore {
             self.snapshot_by_household(&actor.scope, period, &ids)
                 .await?
         };
-        let snapshot = in_order(snapshot);
+        let (households, records) = in_order(snapshot);
+        let medical = in_scope(
+            self.medical_windows(period, by_table, &ids).await?,
+            &households,
+        );
         // Both ways read the same snapshot: debug builds (the tests) check it on every call.
         #[cfg(debug_assertions)]
         {
@@ -1120,11 +1182,76 @@ impl SqlStore {
                 self.snapshot_by_table(&actor.scope, period, &ids).await?
             };
             assert!(
-                in_order(other) == snapshot,
+                in_order(other) == (households.clone(), records.clone()),
                 "the snapshot's two ways differ"
             );
+            let other = in_scope(
+                self.medical_windows(period, !by_table, &ids).await?,
+                &households,
+            );
+            assert!(
+                other == medical,
+                "the medical windows' two ways differ: {other:?} vs {medical:?}"
+            );
         }
-        Ok(snapshot)
+        Ok(ScreeningSnapshot {
+            households,
+            records,
+            medical,
+        })
+    }
+
+    /// The 12-month medical sums of the window ending with `period`, per person: every person's
+    /// (`whole`: the scope is most of the registry), or those of the members of households `ids`
+    /// in chunks. In person-key order.
+    async fn medical_windows(
+        &self,
+        period: Period,
+        whole: bool,
+        ids: &[i64],
+    ) -> Result<Vec<(u64, i64, u32)>> {
+        const SELECT: &str = "SELECT string_agg(format('%s,%s,%s', w.person_key, w.eligible, w.records), ';') FROM medical_window w";
+        let mut texts: Vec<Option<String>> = Vec::new();
+        if whole {
+            let mut q = Query::new(self.backend, SELECT);
+            let p = q.arg(Arg::Int(window_number(period)));
+            q.sql.push_str(&format!(" WHERE w.period = {p}"));
+            texts.push(self.one_text(q).await?);
+        } else {
+            for chunk in ids.chunks(SNAPSHOT_CHUNK) {
+                let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
+                    continue;
+                };
+                let mut q = Query::new(self.backend, SELECT);
+                let p = q.arg(Arg::Int(window_number(period)));
+                let (a, b) = (q.arg(Arg::Int(*first)), q.arg(Arg::Int(*last)));
+                q.sql.push_str(&format!(
+                    " WHERE w.period = {p} AND w.person_key IN (SELECT {PERSON_KEY_SQL} \
+                     FROM members m WHERE m.household_id >= {a} AND m.household_id <= {b})"
+                ));
+                texts.push(self.one_text(q).await?);
+            }
+        }
+        let mut out = Vec::new();
+        for text in texts.iter().flatten() {
+            for row in text.split(';').filter(|r| !r.is_empty()) {
+                let mut f = row.split(',');
+                let mut next = |col: &str| -> Result<i64> {
+                    let v = f.next().unwrap_or("");
+                    v.parse().map_err(|_| corrupt(col, v))
+                };
+                let key = next("person_key")?;
+                let key =
+                    u64::try_from(key).map_err(|_| corrupt("person_key", &key.to_string()))?;
+                let eligible = next("eligible")?;
+                let records = next("records")?;
+                let records =
+                    u32::try_from(records).map_err(|_| corrupt("records", &records.to_string()))?;
+                out.push((key, eligible, records));
+            }
+        }
+        out.sort_unstable_by_key(|r| r.0);
+        Ok(out)
     }
 
     /// A scope that is a small part of the registry (a village of a district): its households in
@@ -1277,15 +1404,17 @@ impl SqlStore {
             }
         }
 
-        // Records dated in the window. The date is compared as an expression, which keeps both
+        // Records dated in the period. The date is compared as an expression, which keeps both
         // databases off the date index: the id range is the cheap path through the table (with the
         // index, PostgreSQL intersected every range with the whole window, and SQLite looked each
         // row up).
-        let date = "(r.record_date || '')";
         let window = format!(
-            " AND r.household_id IS NOT NULL AND {date} >= '{}' AND {date} < '{}'",
-            month_start(period.minus(11)),
-            month_start(period.minus(-1))
+            " AND r.household_id IS NOT NULL AND {}",
+            period_records_filter(
+                &format!("'{}'", month_start(period)),
+                &format!("'{}'", month_start(period.minus(-1)))
+            )
+            .replace("r.record_date", "(r.record_date || '')")
         );
         let record_sql = "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s:%s%s:%s', r.household_id, r.id, r.kind, \
              r.record_date, r.person_key, r.code1, r.code2, r.amount1, r.amount2, r.amount3, r.amount4, r.amount5, r.amount6, \
@@ -1363,7 +1492,7 @@ impl SqlStore {
     }
 
     /// The households with ids `first..=last` of the scope, with their members, income years and
-    /// the records dated in the 12 months ending with `period`, as one text (see
+    /// the records dated in `period` (see [`period_records_filter`]), as one text (see
     /// [`parse_snapshot`]).
     ///
     /// sqlx's `Any` rows cost per row and per column (on SQLite every row also crosses from the
@@ -1378,8 +1507,9 @@ impl SqlStore {
         last: i64,
     ) -> Result<Option<String>> {
         let mut q = Query::new(self.backend, "");
-        let lo = q.arg(Arg::Text(month_start(period.minus(11))));
+        let lo = q.arg(Arg::Text(month_start(period)));
         let hi = q.arg(Arg::Text(month_start(period.minus(-1))));
+        let filter = period_records_filter(&lo, &hi);
         q.sql = format!(
             "SELECT string_agg(format('%s|%s|%s|%s:%s%s:%s|%s|%s|%s', h.id, h.kind, {MONITORED_SQL}, \
                LENGTH(h.household_no), h.household_no, LENGTH(d.name), d.name, \
@@ -1388,7 +1518,7 @@ impl SqlStore {
                (SELECT string_agg(format('%s,%s,%s,%s,%s,%s', i.year, i.wage_income, i.business_income, i.property_income, \
                   i.transfer_income, i.business_expense), ';') FROM incomes i WHERE i.household_id = h.id), \
                (SELECT string_agg({CHUNK_RECORD}, ';') FROM feed_records r \
-                  WHERE r.household_id = h.id AND r.record_date >= {lo} AND r.record_date < {hi})), '#') \
+                  WHERE r.household_id = h.id AND {filter})), '#') \
              FROM households h JOIN divisions d ON d.code = h.village_code"
         );
         push_scope(&mut q, "h.village_code", scope);

@@ -545,10 +545,7 @@ impl crate::Store for SqlStore {
         &self,
         actor: &crate::Actor,
         period: zhenxing_domain::feed::Period,
-    ) -> Result<(
-        Vec<zhenxing_screening::Household>,
-        Vec<zhenxing_domain::feed::FeedRecord>,
-    )> {
+    ) -> Result<crate::ScreeningSnapshot> {
         self.screening_snapshot_impl(actor, period).await
     }
     async fn screening_rules(&self) -> Result<Vec<crate::StoredRule>> {

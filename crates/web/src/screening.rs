@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use zhenxing_domain::feed::Period;
+use zhenxing_domain::feed::{FeedRecord, Period};
 use zhenxing_domain::{CodeEnum, DivisionCode, Policy};
 use zhenxing_screening::report::{self, Diff, Row};
-use zhenxing_screening::{CompiledRule, Params, Registry, RuleDef, compile_rules};
+use zhenxing_screening::{CompiledRule, MedicalTotals, Params, Registry, RuleDef, compile_rules};
 use zhenxing_store::{Actor, RunHit, RunOutcome, Store, StoreError};
 
 /// Why a run could not start, for the user.
@@ -32,6 +32,7 @@ impl From<RunError> for crate::AppError {
 pub struct RunResult {
     pub period: Period,
     pub households: usize,
+    /// Records looked at: the period's, and the medical settlements of its 12 months.
     pub records: usize,
     pub rules: usize,
     /// Parameters as `name=value` lines, as recorded with the run.
@@ -109,15 +110,25 @@ pub async fn run(
             compile_enabled(&defs)?
         }
     };
-    let (households, records) = store.screening_snapshot(actor, period).await?;
+    let snapshot = store.screening_snapshot(actor, period).await?;
     let load_time = started.elapsed();
-    let registry = Registry::new(households);
-    let hits = zhenxing_screening::screen(&registry, &records, period, &rules, &params);
+    let records = snapshot.records;
+    let registry = Registry::new(snapshot.households);
+    let totals = MedicalTotals::from_persons(&registry, &snapshot.medical);
+    let screen = |params: &Params| {
+        zhenxing_screening::screen_with(&registry, &records, Some(&totals), period, &rules, params)
+    };
+    let hits = screen(&params);
     let rows = report::rows(&registry, &rules, &hits);
     let mut result = RunResult {
         period,
         households: registry.len(),
-        records: records.len(),
+        // What the run looked at: the period's records and the window's medical settlements.
+        records: records
+            .iter()
+            .filter(|r| !matches!(r, FeedRecord::Medical { .. }))
+            .count()
+            + snapshot.medical.iter().map(|m| m.2 as usize).sum::<usize>(),
         rules: rules.len(),
         params: params_text(&params),
         rows,
@@ -127,7 +138,7 @@ pub async fn run(
         screen_time: Duration::ZERO,
     };
     if what_if {
-        let current_hits = zhenxing_screening::screen(&registry, &records, period, &rules, &base);
+        let current_hits = screen(&base);
         let current = report::rows(&registry, &rules, &current_hits);
         result.diff = Some(Diff::between(&current, &result.rows));
     } else {

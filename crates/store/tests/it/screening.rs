@@ -16,8 +16,8 @@ use zhenxing_domain::risk::RiskType;
 use zhenxing_domain::{CodeEnum, Household, Role, Rules, Yuan};
 use zhenxing_screening::{RuleDef, id_key};
 use zhenxing_store::{
-    Actor, CaseTiming, FeedUpload, PageRequest, RunHit, SqlStore, Store, StoreError,
-    UnmatchedRecord, WarningFilter, WarningStatus,
+    Actor, CaseTiming, FeedUpload, PageRequest, RunHit, ScreeningSnapshot, SqlStore, Store,
+    StoreError, UnmatchedRecord, WarningFilter, WarningStatus,
 };
 
 use super::{CHONGEN, QINGYAN, cadre, code, id, no_progress, sample, stores, town};
@@ -369,10 +369,16 @@ async fn every_record_kind_comes_back_through_the_snapshot() {
                 .expect("upload");
             assert_eq!((outcome.matched, outcome.unmatched.len()), (1, 0));
         }
-        let (households, records) = store
+        let ScreeningSnapshot {
+            households,
+            records,
+            medical,
+        } = store
             .screening_snapshot(&town(), period("2026-03"))
             .await
             .expect("snapshot");
+        // The stay's 合规自付 is in the 12-month sums too.
+        assert_eq!(medical, [(id_key(&qy1_head()).expect("key"), 819_999, 1)]);
         let mut expected = every_kind();
         // Records about a household come back by its 户编号.
         if let FeedRecord::Disaster { household, .. } = &mut expected[6] {
@@ -404,43 +410,102 @@ async fn every_record_kind_comes_back_through_the_snapshot() {
         assert_eq!(qy1.incomes, registry()[0].incomes);
 
         // A 崇恩 cadre's snapshot holds her village only, and none of 青岩's records.
-        let (ce, ce_records) = store
+        let ce = store
             .screening_snapshot(&cadre(CHONGEN), period("2026-03"))
             .await
             .expect("snapshot");
-        assert_eq!(ce.len(), 1);
-        assert_eq!(ce[0].village, "崇恩村");
-        assert!(ce_records.is_empty());
+        assert_eq!(ce.households.len(), 1);
+        assert_eq!(ce.households[0].village, "崇恩村");
+        assert!(ce.records.is_empty());
+        assert!(ce.medical.is_empty(), "{:?}", ce.medical);
     }
 }
 
 #[tokio::test]
-async fn the_snapshot_holds_the_twelve_months_ending_with_the_period() {
+async fn the_snapshot_sums_the_twelve_months_ending_with_the_period() {
     for (store, _dir) in stores().await {
         with_registry(&store).await;
-        let dated = |d: Date| medical(&qy1_head(), d, 100);
-        let records = rows(vec![
-            dated(date!(2025 - 03 - 31)),
-            dated(date!(2025 - 04 - 01)),
-            dated(date!(2026 - 03 - 31)),
-            dated(date!(2026 - 04 - 01)),
-        ]);
-        store
-            .feed_upload(
-                &town(),
-                &upload(FeedKind::Medical, "2026-03", "w", 4),
-                &records,
-            )
-            .await
-            .expect("upload");
-        let (_, got) = store
+        let dated = |d: Date, yuan: i64| medical(&qy1_head(), d, yuan);
+        let outpatient = |d: Date, yuan: i64| match medical(&qy1_spouse(), d, yuan) {
+            FeedRecord::Medical {
+                person,
+                date,
+                total,
+                basic_paid,
+                critical_paid,
+                assistance_paid,
+                out_of_pocket,
+                eligible_out_of_pocket,
+                ..
+            } => FeedRecord::Medical {
+                person,
+                date,
+                visit_type: VisitType::Outpatient,
+                total,
+                basic_paid,
+                critical_paid,
+                assistance_paid,
+                out_of_pocket,
+                eligible_out_of_pocket,
+            },
+            other => other,
+        };
+        // Two uploads, so the windows add up across files; 合规自付 is 1 fen below 个人自付.
+        for (name, records) in [
+            (
+                "a",
+                vec![
+                    dated(date!(2025 - 03 - 31), 100),
+                    dated(date!(2025 - 04 - 01), 200),
+                    outpatient(date!(2025 - 12 - 01), 50),
+                ],
+            ),
+            (
+                "b",
+                vec![
+                    dated(date!(2026 - 03 - 31), 400),
+                    outpatient(date!(2026 - 03 - 02), 30),
+                    dated(date!(2026 - 04 - 01), 800),
+                ],
+            ),
+        ] {
+            let n = records.len() as u64;
+            store
+                .feed_upload(
+                    &town(),
+                    &upload(FeedKind::Medical, "2026-03", name, n),
+                    &rows(records),
+                )
+                .await
+                .expect("upload");
+        }
+        let key = |id: &str| id_key(id).expect("key");
+        let got = store
             .screening_snapshot(&town(), period("2026-03"))
             .await
             .expect("snapshot");
+        let mut expected = vec![
+            (key(&qy1_head()), 20_000 - 1 + 40_000 - 1, 2),
+            (key(&qy1_spouse()), 5_000 - 1 + 3_000 - 1, 2),
+        ];
+        expected.sort_unstable();
+        assert_eq!(got.medical, expected);
+        // Of the period's settlements only the stay comes as a record (`stay_oop_max`).
         assert_eq!(
-            got.iter().map(FeedRecord::date).collect::<Vec<_>>(),
-            [date!(2025 - 04 - 01), date!(2026 - 03 - 31)]
+            got.records.iter().map(FeedRecord::date).collect::<Vec<_>>(),
+            [date!(2026 - 03 - 31)]
         );
+        // The window a month later: 2025-04 has left it, 2026-04 has come in.
+        let april = store
+            .screening_snapshot(&town(), period("2026-04"))
+            .await
+            .expect("snapshot");
+        let mut expected = vec![
+            (key(&qy1_head()), 40_000 - 1 + 80_000 - 1, 2),
+            (key(&qy1_spouse()), 5_000 - 1 + 3_000 - 1, 2),
+        ];
+        expected.sort_unstable();
+        assert_eq!(april.medical, expected);
     }
 }
 
@@ -449,10 +514,11 @@ async fn monitored_means_the_household_kind_or_an_open_identification() {
     for (store, _dir) in stores().await {
         with_registry(&store).await;
         open_case(&store, "CE0001").await;
-        let (households, _) = store
+        let households = store
             .screening_snapshot(&town(), period("2026-04"))
             .await
-            .expect("snapshot");
+            .expect("snapshot")
+            .households;
         assert_eq!(
             households
                 .iter()
@@ -981,7 +1047,11 @@ async fn timing() {
     let scope = store.divisions().await.expect("divisions")[0].code.clone();
     let actor = Actor::system(scope);
     let p = period("2026-03");
-    let (households, records) = timed("snapshot", store.screening_snapshot(&actor, p))
+    let ScreeningSnapshot {
+        households,
+        records,
+        ..
+    } = timed("snapshot", store.screening_snapshot(&actor, p))
         .await
         .expect("snapshot");
     let people: usize = households.iter().map(|h| h.members.len()).sum();
@@ -1018,9 +1088,10 @@ async fn timing() {
     .await
     .expect("upload");
     println!("  {} matched", outcome.matched);
-    let (_, records) = timed("snapshot with them", store.screening_snapshot(&actor, p))
+    let records = timed("snapshot with them", store.screening_snapshot(&actor, p))
         .await
-        .expect("snapshot");
+        .expect("snapshot")
+        .records;
     println!("  {} records", records.len());
 
     let hits: Vec<RunHit> = households
