@@ -920,9 +920,9 @@ pub struct NewCareVisit {
 zhenxing_domain::code_enum!(
     /// The types of the low-income population list; a household can be of several.
     LowIncomeType, "低收入人口类型" {
-        /// An active 低保 entry.
+        /// An active 低保 entry, or a member flagged 是否享受低保 in the roster.
         Dibao = ("dibao", "低保"),
-        /// A member with an active 特困 entry.
+        /// A member with an active 特困 entry or flagged 是否特困供养 in the roster.
         Tekun = ("tekun", "特困"),
         /// An active 低保边缘 entry.
         Marginal = ("marginal", "低保边缘"),

@@ -1013,9 +1013,14 @@ fn bucket_sql(q: &mut Query, t: LowIncomeType, today: Date) -> String {
             "EXISTS (SELECT 1 FROM assistance_rolls r WHERE r.household_id = h.id AND r.kind = '{kind}' AND r.status = 'active')"
         )
     };
+    // 低保 and 特困 as the medical classes and the premium list count them: a member flag of the
+    // roster (是否享受低保/特困) or an active entry.
+    let flag = |column: &str| {
+        format!("EXISTS (SELECT 1 FROM members m WHERE m.household_id = h.id AND m.{column} = 1)")
+    };
     match t {
-        LowIncomeType::Dibao => roll("dibao"),
-        LowIncomeType::Tekun => roll("tekun"),
+        LowIncomeType::Dibao => format!("({} OR {})", roll("dibao"), flag("dibao")),
+        LowIncomeType::Tekun => format!("({} OR {})", roll("tekun"), flag("tekun")),
         LowIncomeType::Marginal => roll("marginal"),
         LowIncomeType::Monitored => "(h.kind = 'monitored' AND h.risk_eliminated = 0)".into(),
         LowIncomeType::SuddenHardship => "(h.kind = 'monitored' AND h.risk_eliminated = 0 AND h.monitoring_category = 'sudden_hardship')".into(),
