@@ -62,6 +62,7 @@ async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::api_monitoring::MonitoringApi::openapi());
     doc.merge(crate::api_screening::ScreeningApi::openapi());
+    doc.merge(crate::api_lowincome::LowIncomeApi::openapi());
     Json(doc).into_response()
 }
 

@@ -471,6 +471,7 @@ async fn upload(
             findings_more => accepted.findings.len() > SHOWN,
             shown => SHOWN,
             can_screen => screening::may_run(user.role()),
+            roll_import_upload => accepted.outcome.as_ref().filter(|_| accepted.kind == FeedKind::Civil && crate::lowincome::may_edit_rolls(user.role())).map(|o| o.upload_id),
         },
     )?;
     Ok((status, html).into_response())

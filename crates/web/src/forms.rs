@@ -465,6 +465,7 @@ pub fn field_label(field: &str) -> &str {
     }
     if let Some((_, header)) = zhenxing_store::MONITORING_AUDIT_FIELDS
         .iter()
+        .chain(zhenxing_store::LOWINCOME_AUDIT_FIELDS)
         .find(|(f, _)| *f == field)
     {
         return header;

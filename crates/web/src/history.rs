@@ -69,6 +69,8 @@ fn action_label(action: &str) -> String {
         "case_open" => "登记".into(),
         "case_step" | "case_apply" => "办理".into(),
         "policy_set" => "设置".into(),
+        "review" => "定期核查".into(),
+        "end" => "终止".into(),
         other => match other
             .strip_prefix("case_")
             .and_then(zhenxing_domain::case::ActionKind::from_code)
@@ -90,6 +92,7 @@ fn entity_label(entity: &str) -> &str {
         "pairing" => "结对帮扶",
         "income_check" => "收入核实",
         "policy" => "政策参数",
+        "roll" => "社会救助",
         other => other,
     }
 }

@@ -408,6 +408,7 @@ async fn render_detail(
     };
     let history = history::entries(history, &names, &village_name);
     let m = crate::assistance::section(state, user, &d).await?;
+    let rolls = crate::lowincome_rolls::panel(state, user, &h.household_no).await?;
     let html = state.render(
         "household.html",
         minijinja::context! {
@@ -429,6 +430,7 @@ async fn render_detail(
             history,
             reveal_all,
             m,
+            rolls,
         },
     )?;
     Ok(html.into_response())

@@ -5,6 +5,7 @@
 //! store's job (an out-of-scope record answers exactly like an absent one).
 
 mod api;
+mod api_lowincome;
 mod api_monitoring;
 mod api_screening;
 mod assistance;
@@ -20,6 +21,8 @@ mod history;
 mod home;
 mod households;
 mod import;
+mod lowincome;
+mod lowincome_rolls;
 mod monitoring;
 mod notices;
 mod overview;
@@ -94,8 +97,10 @@ pub fn router(store: Arc<dyn Store>, settings: Settings) -> Router {
         .merge(feeds::routes())
         .merge(warnings::routes())
         .merge(screening_pages::routes())
+        .merge(lowincome_rolls::routes())
         .merge(api_monitoring::routes())
         .merge(api_screening::routes())
+        .merge(api_lowincome::routes())
         .merge(api::routes())
         .merge(templates::static_routes())
         .merge(vendor::routes())

@@ -1,13 +1,17 @@
-//! 政策参数: the policy table (lines, deadlines, minimums by region and effective year), with the
-//! documented defaults marked as such, an admin form to set a value, and the change history.
+//! 政策参数: the policy table (lines, deadlines, minimums by region and effective year), grouped as
+//! 监测帮扶 / 部门筛查 / 低收入人口 (`?group=` shows one group, e.g. the 救助标准 of the low-income
+//! menu), with the documented defaults marked as such, an admin form to set a value (a refusal of
+//! the store, such as a 特困 standard below 1.3 × 低保, is shown on the value field), and the change
+//! history.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use serde::Serialize;
-use zhenxing_domain::policy::TRANSITION_START_YEAR;
+use serde::{Deserialize, Serialize};
+use zhenxing_domain::lowincome::Standards;
+use zhenxing_domain::policy::{PolicyGroup, TRANSITION_START_YEAR};
 use zhenxing_domain::{CodeEnum, DivisionCode, DivisionLevel, PolicyKey, PolicyValue};
 
 use crate::auth::CurrentUser;
@@ -34,16 +38,57 @@ struct Row {
     in_force: bool,
 }
 
+/// The groups in the order of the menu, with their query code and heading.
+const GROUPS: [(PolicyGroup, &str, &str); 3] = [
+    (PolicyGroup::Monitoring, "monitoring", "监测帮扶"),
+    (PolicyGroup::Screening, "screening", "部门筛查"),
+    (PolicyGroup::LowIncome, "lowincome", "低收入人口"),
+];
+
+fn group_of(code: &str) -> Option<PolicyGroup> {
+    GROUPS
+        .iter()
+        .find(|(_, c, _)| *c == code.trim())
+        .map(|(g, _, _)| *g)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GroupParams {
+    group: String,
+}
+
+#[derive(Serialize)]
+struct GroupView {
+    #[serde(skip)]
+    group: PolicyGroup,
+    code: &'static str,
+    heading: &'static str,
+    rows: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct Tab {
+    href: String,
+    label: &'static str,
+    current: bool,
+}
+
 #[derive(Serialize)]
 struct RegionChoice {
     value: String,
     label: String,
 }
 
-async fn page(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+async fn page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(params): Query<GroupParams>,
+) -> Result<Response, AppError> {
     render(
         &state,
         &user,
+        group_of(&params.group),
         &Fields::default(),
         &FieldErrors::new(),
         None,
@@ -55,12 +100,17 @@ async fn page(State(state): State<AppState>, user: CurrentUser) -> Result<Respon
 async fn render(
     state: &AppState,
     user: &CurrentUser,
+    group: Option<PolicyGroup>,
     form: &Fields,
     errors: &FieldErrors,
     top: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let frame = Frame::build(state, user, "policy", "政策参数").await?;
+    let (nav, title) = match group {
+        Some(PolicyGroup::LowIncome) => ("lowincome-standards", "救助标准"),
+        _ => ("policy", "政策参数"),
+    };
+    let frame = Frame::build(state, user, nav, title).await?;
     let values = state.store.policy_values().await?;
     let policy = zhenxing_domain::Policy::new(values.clone());
     let today = views::today();
@@ -72,14 +122,15 @@ async fn render(
             .find(|d| &d.code == c)
             .map_or_else(|| c.to_string(), |d| d.name.clone()),
     };
-    let mut rows: Vec<Row> = values
+    let mut rows: Vec<(PolicyGroup, Row)> = values
         .iter()
+        .filter(|v| group.is_none_or(|g| v.key.group() == g))
         .map(|v| {
             let here = v
                 .region
                 .clone()
                 .unwrap_or_else(|| user.user.division.clone());
-            Row {
+            let row = Row {
                 key: v.key.label(),
                 region: region_name(&v.region),
                 year: v.year,
@@ -87,10 +138,54 @@ async fn render(
                 is_default: v.is_default,
                 basis: v.key.basis(),
                 in_force: policy.resolve(v.key, &here, today.year()) == *v,
-            }
+            };
+            (v.key.group(), row)
         })
         .collect();
-    rows.sort_by(|a, b| (a.key, a.year).cmp(&(b.key, b.year)));
+    rows.sort_by(|(_, a), (_, b)| (a.key, a.year).cmp(&(b.key, b.year)));
+    let mut groups: Vec<GroupView> = GROUPS
+        .iter()
+        .filter(|(g, _, _)| group.is_none_or(|x| x == *g))
+        .map(|(g, code, heading)| GroupView {
+            group: *g,
+            code,
+            heading,
+            rows: Vec::new(),
+        })
+        .collect();
+    for (g, row) in rows {
+        if let Some(view) = groups.iter_mut().find(|v| v.group == g) {
+            view.rows.push(row);
+        }
+    }
+    let tabs: Vec<Tab> = std::iter::once(Tab {
+        href: "/policy".into(),
+        label: "全部",
+        current: group.is_none(),
+    })
+    .chain(GROUPS.iter().map(|(g, code, heading)| Tab {
+        href: format!("/policy?group={code}"),
+        label: heading,
+        current: group == Some(*g),
+    }))
+    .collect();
+    let group_code = GROUPS
+        .iter()
+        .find(|(g, _, _)| Some(*g) == group)
+        .map_or("", |(_, c, _)| c);
+    // The 1.3 × rule in numbers, where the user works, this year.
+    let standards = (group == Some(PolicyGroup::LowIncome))
+        .then(|| Standards::resolve(&policy, &user.user.division, today.year()))
+        .map(|s| {
+            minijinja::context! {
+                year => s.year,
+                dibao => s.dibao.to_string(),
+                tekun => s.tekun.to_string(),
+                ratio => zhenxing_domain::policy::ratio_text(s.tekun_min_ratio),
+                floor => s.tekun_floor().to_string(),
+                finding => s.ratio_finding(),
+            }
+        });
     let regions: Vec<RegionChoice> = std::iter::once(RegionChoice {
         value: String::new(),
         label: "全国默认".into(),
@@ -112,8 +207,14 @@ async fn render(
         "policy.html",
         minijinja::context! {
             frame,
-            rows,
-            keys => forms::choices::<PolicyKey>(),
+            groups,
+            tabs,
+            group_code,
+            standards,
+            keys => forms::choices::<PolicyKey>()
+                .into_iter()
+                .filter(|c| group.is_none_or(|g| PolicyKey::from_code(c.value).is_some_and(|k| k.group() == g)))
+                .collect::<Vec<_>>(),
             regions,
             form,
             errors,
@@ -135,6 +236,7 @@ async fn save(
         return Err(AppError::Forbidden("只有管理员可以修改政策参数".into()));
     }
     let form = Fields::from_pairs(pairs);
+    let group = group_of(form.get("group"));
     let mut errors = FieldErrors::new();
     let key = PolicyKey::parse_label(form.get("key"));
     if key.is_none() {
@@ -171,6 +273,7 @@ async fn save(
         return render(
             &state,
             &user,
+            group,
             &form,
             &errors,
             None,
@@ -185,7 +288,26 @@ async fn save(
         value,
         is_default: false,
     };
-    state.store.policy_set(&user.actor, &v).await?;
+    // Cross-key rules (特困 standard ≥ 1.3 × 低保) are the store's: its refusal, with the
+    // numbers, goes under the value.
+    if let Err(e) = state.store.policy_set(&user.actor, &v).await {
+        return match AppError::from(e) {
+            AppError::Invalid { message, .. } => {
+                errors.insert("value".into(), message);
+                render(
+                    &state,
+                    &user,
+                    group,
+                    &form,
+                    &errors,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            e => Err(e),
+        };
+    }
     tracing::info!(user.name = %user.user.username, policy.key = key.code(), policy.year = year, "policy value set");
     user.set_flash(&format!(
         "已保存：{} {} 年起为 {}",
@@ -194,5 +316,9 @@ async fn save(
         key.format_value(value)
     ))
     .await?;
-    Ok(Redirect::to("/policy").into_response())
+    let back = match GROUPS.iter().find(|(g, _, _)| Some(*g) == group) {
+        Some((_, code, _)) => format!("/policy?group={code}"),
+        None => "/policy".to_string(),
+    };
+    Ok(Redirect::to(&back).into_response())
 }

@@ -65,6 +65,15 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("rules.html", include_str!("templates/rules.html")),
     ("rule.html", include_str!("templates/rule.html")),
     ("what_if.html", include_str!("templates/what_if.html")),
+    ("rolls.html", include_str!("templates/rolls.html")),
+    ("roll.html", include_str!("templates/roll.html")),
+    ("roll_new.html", include_str!("templates/roll_new.html")),
+    (
+        "roll_import.html",
+        include_str!("templates/roll_import.html"),
+    ),
+    ("roll_panel.html", include_str!("templates/roll_panel.html")),
+    ("reviews.html", include_str!("templates/reviews.html")),
 ];
 
 const APP_CSS: &str = include_str!("static/app.css");
