@@ -63,6 +63,7 @@ async fn openapi() -> Response {
     doc.merge(crate::api_monitoring::MonitoringApi::openapi());
     doc.merge(crate::api_screening::ScreeningApi::openapi());
     doc.merge(crate::api_lowincome::LowIncomeApi::openapi());
+    doc.merge(crate::api_lowincome_pages::LowIncomePagesApi::openapi());
     Json(doc).into_response()
 }
 

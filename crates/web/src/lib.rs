@@ -6,6 +6,7 @@
 
 mod api;
 mod api_lowincome;
+mod api_lowincome_pages;
 mod api_monitoring;
 mod api_screening;
 mod assistance;
@@ -22,6 +23,8 @@ mod home;
 mod households;
 mod import;
 mod lowincome;
+pub mod lowincome_exports;
+mod lowincome_pages;
 mod lowincome_rolls;
 mod monitoring;
 mod notices;
@@ -98,9 +101,11 @@ pub fn router(store: Arc<dyn Store>, settings: Settings) -> Router {
         .merge(warnings::routes())
         .merge(screening_pages::routes())
         .merge(lowincome_rolls::routes())
+        .merge(lowincome_pages::routes())
         .merge(api_monitoring::routes())
         .merge(api_screening::routes())
         .merge(api_lowincome::routes())
+        .merge(api_lowincome_pages::routes())
         .merge(api::routes())
         .merge(templates::static_routes())
         .merge(vendor::routes())

@@ -65,6 +65,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("rules.html", include_str!("templates/rules.html")),
     ("rule.html", include_str!("templates/rule.html")),
     ("what_if.html", include_str!("templates/what_if.html")),
+    ("lowincome.html", include_str!("templates/lowincome.html")),
+    ("medical.html", include_str!("templates/medical.html")),
+    ("premium.html", include_str!("templates/premium.html")),
+    ("care.html", include_str!("templates/care.html")),
+    ("care_entry.html", include_str!("templates/care_entry.html")),
     ("rolls.html", include_str!("templates/rolls.html")),
     ("roll.html", include_str!("templates/roll.html")),
     ("roll_new.html", include_str!("templates/roll_new.html")),
@@ -141,6 +146,8 @@ pub struct Frame {
     pub can_upload_feeds: bool,
     pub can_screen: bool,
     pub can_read_rules: bool,
+    /// 低收入人口 menu: the population page, rolls, reviews, medical costs, premiums, care rosters.
+    pub can_read_lowincome: bool,
     pub flash: Option<String>,
 }
 
@@ -167,6 +174,7 @@ impl Frame {
             can_upload_feeds: crate::screening::may_upload_feeds(role),
             can_screen: crate::screening::may_run(role),
             can_read_rules: crate::screening::may_read_rules(role),
+            can_read_lowincome: crate::lowincome::may_read(role),
             flash: user.take_flash().await?,
         })
     }

@@ -1,6 +1,8 @@
 /* zhenxing charts: draws every <div class="chart" data-chart='JSON'> with ECharts.
    JSON: {"title": "…", "unit": "户", "kind": "bar" | "hbar" | "pie" | "line",
           "items": [{"label": "青岩村", "value": 12, "href": "/monitoring/cases?village=…"}]}
+   A stacked bar ("kind": "stacked") has {"categories": ["青岩村", …], "series": [{"name": "低保",
+   "values": [3, …], "hrefs": ["/lowincome?…", …]}]}: one bar per category, one segment per series.
    Without window.echarts (the script failed to load) nothing is touched: the server-rendered
    fallback and the 查看数据 table stay as they are. Plain ES2017, no build step. */
 (function () {
@@ -80,6 +82,8 @@
       return option;
     }
 
+    if (kind === 'stacked') return stackedOption(spec, option);
+
     const categoryAxis = {
       type: 'category',
       data: labels,
@@ -120,6 +124,56 @@
     return option;
   }
 
+  // One bar per category, one coloured segment per series (the legend names them).
+  function stackedOption(spec, option) {
+    const unit = spec.unit || '';
+    const categories = Array.isArray(spec.categories) ? spec.categories.map(String) : [];
+    const series = Array.isArray(spec.series) ? spec.series : [];
+    const titled = spec.show_title !== false;
+    // One legend line (scrolling when the series do not fit) keeps the bars clear of it.
+    option.legend = { type: 'scroll', top: titled ? 28 : 0, left: 0, right: 0, textStyle: { fontFamily: FONT, color: INK } };
+    option.tooltip = {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      textStyle: { fontFamily: FONT },
+      formatter: (ps) => escapeHtml(ps.length ? ps[0].name : '') + '<br>' +
+        ps.filter((p) => Number(p.value) > 0).map((p) => tip(p.seriesName, p.value, unit)).join('<br>'),
+    };
+    option.grid = { left: 24, right: 24, top: titled ? 72 : 40, bottom: 8, containLabel: true };
+    option.xAxis = {
+      type: 'category',
+      data: categories,
+      axisLine: { lineStyle: { color: LINE } },
+      axisTick: { show: false },
+      axisLabel: { color: MUTED, fontFamily: FONT, interval: 0, rotate: categories.length > 6 ? 30 : 0 },
+    };
+    option.yAxis = {
+      type: 'value',
+      minInterval: 1,
+      splitLine: { lineStyle: { color: LINE } },
+      axisLabel: { color: MUTED, fontFamily: FONT, formatter: formatNumber },
+    };
+    option.series = series.map((s) => ({
+      type: 'bar',
+      name: String(s.name),
+      stack: 'total',
+      barMaxWidth: 36,
+      cursor: Array.isArray(s.hrefs) && s.hrefs.some(safeHref) ? 'pointer' : 'default',
+      data: (Array.isArray(s.values) ? s.values : []).map(Number),
+    }));
+    return option;
+  }
+
+  // The link of a clicked bar, pie slice or stacked segment.
+  function hrefOf(spec, items, p) {
+    if (spec.kind === 'stacked') {
+      const s = Array.isArray(spec.series) ? spec.series[p.seriesIndex] : null;
+      return s && Array.isArray(s.hrefs) ? safeHref(s.hrefs[p.dataIndex]) : null;
+    }
+    const item = items[p.dataIndex];
+    return item ? safeHref(item.href) : null;
+  }
+
   function render(el) {
     if (window.echarts.getInstanceByDom(el)) return;
     let spec;
@@ -139,8 +193,7 @@
     const chart = window.echarts.init(el, null, { renderer: 'svg', locale: 'ZH' });
     chart.setOption(buildOption(spec));
     chart.on('click', (p) => {
-      const item = items[p.dataIndex];
-      const href = item && safeHref(item.href);
+      const href = hrefOf(spec, items, p);
       if (href) window.location.href = href;
     });
     charts.push(chart);

@@ -8,6 +8,7 @@ use zhenxing_testkit::{
     TestApp, id18,
 };
 
+mod lowincome_pages;
 mod lowincome_rolls;
 mod monitoring;
 mod screening;
