@@ -1,6 +1,7 @@
 //! `zhenxing`: one binary for the server, the demo, imports, exports, users and migrations
 //! (the CLI contract of DESIGN.md). Commands parse arguments, call the library crates, print.
 
+mod demo_care;
 mod demo_monitoring;
 mod demo_screening;
 mod progress;
@@ -193,6 +194,22 @@ enum ExportWhat {
         #[arg(long)]
         division: Option<String>,
     },
+    /// The year's pension premium subsidy list (城乡居民养老保险代缴名单) for the social-insurance
+    /// office: 序号, 姓名, 证件号码 (masked unless --unmasked), 行政村, 类别, 代缴金额.
+    Premium {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+        /// Only this division (a village, town or county code).
+        #[arg(long)]
+        division: Option<String>,
+        /// Full ID numbers (for the social-insurance office; audited).
+        #[arg(long)]
+        unmasked: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -272,6 +289,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 demo_monitoring::seed(&store, today()).await?;
                 let root = root_division(&store).await?;
                 demo_screening::seed(&store, &root, 43_000, 2021, today()).await?;
+                demo_care::seed(&store, &root, today()).await?;
             }
             let town = town_name(&store).await?;
             let settings = zhenxing_web::Settings {
@@ -420,6 +438,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .audit_record(&actor, "export", "monitored", actor.scope.as_str(), None)
                 .await?;
             println!("已导出 {} 户监测户到 {}", rows.len(), out.display());
+        }
+        Command::Export {
+            what:
+                ExportWhat::Premium {
+                    year,
+                    out,
+                    db,
+                    division,
+                    unmasked,
+                },
+        } => {
+            let store = connect(&db).await?;
+            export_premium(&store, year, &out, division.as_deref(), unmasked).await?;
         }
         Command::User {
             what:
@@ -641,6 +672,52 @@ async fn export_households(
         "已导出 {} 户 / {} 人到 {}{}",
         details.len(),
         members,
+        out.display(),
+        if unmasked {
+            "（含完整证件号码，请妥善保管）"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+/// `export premium`: the year's 代缴 list as the pages export it (same rows, same workbook).
+async fn export_premium(
+    store: &SqlStore,
+    year: i32,
+    out: &std::path::Path,
+    division: Option<&str>,
+    unmasked: bool,
+) -> anyhow::Result<()> {
+    if !(2000..=9999).contains(&year) {
+        bail!("年度 {year} 无效");
+    }
+    let actor = export_actor(store, division).await?;
+    let list = zhenxing_web::lowincome_exports::premium_list(
+        store.premium_candidates(&actor, year).await?,
+    );
+    let bytes = zhenxing_web::lowincome_exports::premium_workbook(&list, unmasked)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(out, bytes).with_context(|| format!("无法写入 {}", out.display()))?;
+    let action = if unmasked {
+        "export_unmasked"
+    } else {
+        "export"
+    };
+    store
+        .audit_record(
+            &actor,
+            action,
+            "premium",
+            &format!("year={year}&division={}", actor.scope),
+            None,
+        )
+        .await?;
+    println!(
+        "已导出 {year} 年养老保险代缴名单 {} 人（合计 {}）到 {}{}",
+        list.len(),
+        zhenxing_web::lowincome_exports::premium_total(&list),
         out.display(),
         if unmasked {
             "（含完整证件号码，请妥善保管）"

@@ -396,3 +396,43 @@ fn feeds_import_once_and_screening_runs_in_the_store_and_on_files() {
         );
     }
 }
+
+#[test]
+fn the_premium_list_exports_masked_unless_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let made = zhenxing(d, &["demo", "--persons", "3000"]);
+    assert!(made.status.success(), "{}", text(&made));
+
+    let masked = zhenxing(
+        d,
+        &["export", "premium", "--year", "2026", "--out", "p.xlsx"],
+    );
+    let out = text(&masked);
+    assert_eq!(masked.status.code(), Some(0), "{out}");
+    assert!(out.contains("已导出 2026 年养老保险代缴名单"), "{out}");
+    assert!(!out.contains("含完整证件号码"), "{out}");
+    let bytes = std::fs::read(d.join("p.xlsx")).expect("workbook");
+    assert!(bytes.starts_with(b"PK"), "an xlsx (zip) file");
+
+    let full = zhenxing(
+        d,
+        &[
+            "export",
+            "premium",
+            "--year",
+            "2026",
+            "--out",
+            "full.xlsx",
+            "--unmasked",
+            "--division",
+            "500110120204",
+        ],
+    );
+    let out = text(&full);
+    assert_eq!(full.status.code(), Some(0), "{out}");
+    assert!(out.contains("含完整证件号码"), "{out}");
+
+    let missing = zhenxing(d, &["export", "premium", "--out", "x.xlsx"]);
+    assert_eq!(missing.status.code(), Some(2), "--year is required");
+}
