@@ -6,7 +6,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use futures_util::TryStreamExt;
 use serde_json::{Map, Value, json};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -716,11 +715,6 @@ impl Records {
             self.records.push(r);
         }
     }
-
-    fn reserve(&mut self, n: usize) {
-        self.ids.reserve(n);
-        self.records.reserve(n);
-    }
 }
 
 /// 户编号 order, and records in upload order, whatever plan the database chose: runs are
@@ -759,7 +753,94 @@ fn in_scope(
         .collect()
 }
 
-/// One record of a snapshot text: `id|kind|date|person_key|code1|code2|amount1…6|number|grade|`
+/// A household as the screening cache keeps it (postcard): what `registry_by_table` reads, but
+/// who is monitored (cases change that without writing the registry).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CachedHousehold {
+    id: i64,
+    household_no: String,
+    village: String,
+    kind: HouseholdKind,
+    /// Person key, birth (Julian day), labour, disability grade.
+    members: Vec<(
+        u64,
+        i32,
+        Option<zhenxing_domain::household::Labour>,
+        Option<zhenxing_domain::household::DisabilityGrade>,
+    )>,
+    /// Year, then wage, business, property and transfer income and business expense in fen.
+    incomes: Vec<(i32, [i64; 5])>,
+}
+
+impl CachedHousehold {
+    fn of(id: i64, h: &zhenxing_screening::Household) -> CachedHousehold {
+        CachedHousehold {
+            id,
+            household_no: h.household_no.clone(),
+            village: h.village.clone(),
+            kind: h.kind,
+            members: h
+                .members
+                .iter()
+                .map(|p| (p.key, p.birth.to_julian_day(), p.labour, p.disability))
+                .collect(),
+            incomes: h
+                .incomes
+                .iter()
+                .map(|r| {
+                    (
+                        r.year,
+                        [
+                            r.wage_income.fen(),
+                            r.business_income.fen(),
+                            r.property_income.fen(),
+                            r.transfer_income.fen(),
+                            r.business_expense.fen(),
+                        ],
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    fn into_household(self, with_cases: &HashSet<i64>) -> Result<zhenxing_screening::Household> {
+        let members = self
+            .members
+            .into_iter()
+            .map(|(key, birth, labour, disability)| {
+                Ok(zhenxing_screening::Person {
+                    key,
+                    birth: Date::from_julian_day(birth)
+                        .map_err(|_| corrupt("birth_date", &birth.to_string()))?,
+                    labour,
+                    disability,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let y = Yuan::from_fen;
+        Ok(zhenxing_screening::Household {
+            monitored: self.kind == HouseholdKind::Monitored || with_cases.contains(&self.id),
+            household_no: self.household_no,
+            village: self.village,
+            kind: self.kind,
+            members,
+            incomes: self
+                .incomes
+                .into_iter()
+                .map(|(year, [w, b, p, t, e])| IncomeRecord {
+                    year,
+                    wage_income: y(w),
+                    business_income: y(b),
+                    property_income: y(p),
+                    transfer_income: y(t),
+                    business_expense: y(e),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// One record of a snapshot text:/// One record of a snapshot text: `id|kind|date|person_key|code1|code2|amount1…6|number|grade|`
 /// then `text1` and `subject` counted. `household` gives the 户编号 of records about a household
 /// (housing, disaster, water), asked with `true` for those kinds. A record not `wanted` (of a
 /// household outside the scope) is skipped over and not decoded.
@@ -1161,17 +1242,37 @@ impl SqlStore {
             .await?
             .try_get(0)?;
         let by_table = ids.len() as i64 * 4 >= total;
-        let snapshot = if by_table {
-            self.snapshot_by_table(&actor.scope, period, &ids).await?
-        } else {
-            self.snapshot_by_household(&actor.scope, period, &ids)
-                .await?
+        let whole = ids.len() as i64 == total;
+        // The registry and records, and the medical sums, side by side (on SQLite each query runs
+        // on its connection's own thread).
+        let t1 = std::time::Instant::now();
+        let registry = async {
+            let snapshot = if by_table {
+                self.snapshot_by_table(&actor.scope, period, &ids, whole)
+                    .await?
+            } else {
+                self.snapshot_by_household(&actor.scope, period, &ids)
+                    .await?
+            };
+            tracing::debug!(
+                phase = "registry",
+                ms = t1.elapsed().as_millis() as u64,
+                "snapshot"
+            );
+            Ok::<_, StoreError>(in_order(snapshot))
         };
-        let (households, records) = in_order(snapshot);
-        let medical = in_scope(
-            self.medical_windows(period, by_table, &ids).await?,
-            &households,
-        );
+        let medical = async {
+            let m = self.medical_windows(period, by_table, &ids).await;
+            tracing::debug!(
+                phase = "medical",
+                ms = t1.elapsed().as_millis() as u64,
+                "snapshot"
+            );
+            m
+        };
+        let ((households, records), medical) =
+            futures_util::future::try_join(registry, medical).await?;
+        let medical = in_scope(medical, &households);
         // Both ways read the same snapshot: debug builds (the tests) check it on every call.
         #[cfg(debug_assertions)]
         {
@@ -1179,7 +1280,8 @@ impl SqlStore {
                 self.snapshot_by_household(&actor.scope, period, &ids)
                     .await?
             } else {
-                self.snapshot_by_table(&actor.scope, period, &ids).await?
+                self.snapshot_by_table(&actor.scope, period, &ids, false)
+                    .await?
             };
             assert!(
                 in_order(other) == (households.clone(), records.clone()),
@@ -1278,13 +1380,126 @@ impl SqlStore {
     /// ranges, in order, without a lookup per row (a lookup per member and per record cost 3 µs on
     /// SQLite: 13 s for a district). Two ranges are in flight at a time, so the database reads one
     /// while the other is parsed. Rows of households outside the scope are dropped here.
+    /// With `whole` (the scope holds every household of the registry) the households come from
+    /// the screening cache while the registry's version is unchanged ([`Self::registry_cached`]).
     async fn snapshot_by_table(
         &self,
         scope: &DivisionCode,
         period: Period,
         ids: &[i64],
+        whole: bool,
     ) -> Result<(Vec<zhenxing_screening::Household>, Records)> {
+        let (households, index) = if whole {
+            self.registry_cached(scope, ids).await?
+        } else {
+            self.registry_by_table(scope, ids).await?
+        };
+        let records = self.period_records(period, &households, &index).await?;
+        Ok((households, records))
+    }
+
+    /// The whole registry's households, members and income years from the screening cache
+    /// (migration 0008) when it was written at the registry's current version; otherwise from the
+    /// tables, writing the cache for the next run. Who is monitored is read fresh every time (a
+    /// case changes it without writing the registry).
+    ///
+    /// A district's registry costs ~2 s to read table by table on SQLite (1.3 M rows as text);
+    /// its cache, one value of ~20 MB, decodes in a tenth of that.
+    async fn registry_cached(
+        &self,
+        scope: &DivisionCode,
+        ids: &[i64],
+    ) -> Result<(Vec<zhenxing_screening::Household>, HashMap<i64, usize>)> {
+        let version: i64 = sqlx::query("SELECT version FROM registry_version WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get(0)?;
+        let row = sqlx::query("SELECT version, data FROM screening_cache WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(row) = row
+            && row.try_get::<i64, _>(0)? == version
+        {
+            let data: Vec<u8> = row.try_get(1)?;
+            match postcard::from_bytes::<Vec<CachedHousehold>>(&data) {
+                Ok(cached) => {
+                    drop(data);
+                    let monitored = self.households_with_cases().await?;
+                    let mut index = HashMap::with_capacity(cached.len());
+                    let households = cached
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            index.insert(c.id, i);
+                            c.into_household(&monitored)
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    return Ok((households, index));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "screening cache unreadable; reading the tables")
+                }
+            }
+        }
+        let (households, index) = self.registry_by_table(scope, ids).await?;
+        let mut by_position = vec![0_i64; households.len()];
+        for (id, i) in &index {
+            if let Some(slot) = by_position.get_mut(*i) {
+                *slot = *id;
+            }
+        }
+        let cached: Vec<CachedHousehold> = households
+            .iter()
+            .zip(&by_position)
+            .map(|(h, id)| CachedHousehold::of(*id, h))
+            .collect();
+        // The cache is an optimisation: failing to write it costs the next run time, not data.
+        match postcard::to_allocvec(&cached) {
+            Ok(data) => {
+                let written = sqlx::query(
+                    "INSERT INTO screening_cache (id, version, data) VALUES (1, $1, $2) \
+                     ON CONFLICT (id) DO UPDATE SET version = excluded.version, data = excluded.data",
+                )
+                .bind(version)
+                .bind(data)
+                .execute(&self.pool)
+                .await;
+                if let Err(e) = written {
+                    tracing::warn!(error = %e, "screening cache not written");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "screening cache not encoded"),
+        }
+        Ok((households, index))
+    }
+
+    /// Households with an identification case that is open or approved (monitored by
+    /// SCREENING.md whatever their kind).
+    async fn households_with_cases(&self) -> Result<HashSet<i64>> {
+        let text: Option<String> = sqlx::query(
+            "SELECT string_agg(CAST(c.household_id AS TEXT), ',') FROM cases c \
+             WHERE c.kind = 'identification' AND (c.is_open = 1 OR c.state = 'approved')",
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        text.as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| t.parse::<i64>().map_err(|_| corrupt("household_id", t)))
+            .collect()
+    }
+
+    /// The households `ids` of the scope with their members and income years, read table by
+    /// table; and where each household's id is in the list.
+    async fn registry_by_table(
+        &self,
+        scope: &DivisionCode,
+        ids: &[i64],
+    ) -> Result<(Vec<zhenxing_screening::Household>, HashMap<i64, usize>)> {
         use futures_util::StreamExt;
+        let t0 = std::time::Instant::now();
         // Households.
         let chunks: Vec<(i64, i64)> = ids
             .chunks(TABLE_CHUNK)
@@ -1337,6 +1552,11 @@ impl SqlStore {
         }
         drop(texts);
 
+        tracing::debug!(
+            phase = "households",
+            ms = t0.elapsed().as_millis() as u64,
+            "snapshot"
+        );
         // Members, in position order per household.
         let mut members: Vec<(usize, i64, zhenxing_screening::Person)> = Vec::new();
         let member_sql = "SELECT string_agg(format('%s,%s,%s,%s,%s,%s', m.household_id, m.position, m.id_base, \
@@ -1377,6 +1597,11 @@ impl SqlStore {
             households[h].members.push(p);
         }
 
+        tracing::debug!(
+            phase = "members",
+            ms = t0.elapsed().as_millis() as u64,
+            "snapshot"
+        );
         // Income years, in year order per household.
         let income_sql = "SELECT string_agg(format('%s,%s,%s,%s,%s,%s,%s', i.household_id, i.year, i.wage_income, \
              i.business_income, i.property_income, i.transfer_income, i.business_expense), ';') FROM incomes i";
@@ -1404,52 +1629,54 @@ impl SqlStore {
             }
         }
 
-        // Records dated in the period. The date is compared as an expression, which keeps both
-        // databases off the date index: the id range is the cheap path through the table (with the
-        // index, PostgreSQL intersected every range with the whole window, and SQLite looked each
-        // row up).
-        let window = format!(
-            " AND r.household_id IS NOT NULL AND {}",
-            period_records_filter(
-                &format!("'{}'", month_start(period)),
-                &format!("'{}'", month_start(period.minus(-1)))
-            )
-            .replace("r.record_date", "(r.record_date || '')")
+        tracing::debug!(
+            phase = "incomes",
+            ms = t0.elapsed().as_millis() as u64,
+            "snapshot"
         );
-        let record_sql = "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s:%s%s:%s', r.household_id, r.id, r.kind, \
+        Ok((households, index))
+    }
+
+    /// The records dated in `period` ([`period_records_filter`]) of the households (`index`:
+    /// household id → position), in one aggregate through the date index (a month is a small part
+    /// of the table).
+    async fn period_records(
+        &self,
+        period: Period,
+        households: &[zhenxing_screening::Household],
+        index: &HashMap<i64, usize>,
+    ) -> Result<Records> {
+        let mut q = Query::new(
+            self.backend,
+            "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s:%s%s:%s', r.household_id, r.id, r.kind, \
              r.record_date, r.person_key, r.code1, r.code2, r.amount1, r.amount2, r.amount3, r.amount4, r.amount5, r.amount6, \
-             r.number, r.grade, LENGTH(r.text1), r.text1, LENGTH(r.subject), r.subject), ';') FROM feed_records r";
+             r.number, r.grade, LENGTH(r.text1), r.text1, LENGTH(r.subject), r.subject), ';') FROM feed_records r",
+        );
+        let lo = q.arg(Arg::Text(month_start(period)));
+        let hi = q.arg(Arg::Text(month_start(period.minus(-1))));
+        q.sql.push_str(&format!(
+            " WHERE r.household_id IS NOT NULL AND {}",
+            period_records_filter(&lo, &hi)
+        ));
+        let text = self.one_text(q).await?;
         let mut records = Records::default();
-        // Room for every record of the table (the window's share is not known): unused room is
-        // never touched, while growing by doubling copies the records and faults memory in again.
-        let span: Option<i64> = sqlx::query("SELECT MAX(id) - MIN(id) + 1 FROM feed_records")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?;
-        records.reserve(usize::try_from(span.unwrap_or(0)).unwrap_or(0));
-        let mut texts = self
-            .table_texts("feed_records", "r", record_sql, &window)
-            .await?;
-        while let Some(text) = texts.next().await {
-            let text = text?;
-            let mut c = Scan {
-                s: text.as_deref().unwrap_or(""),
-            };
-            while !c.s.is_empty() {
-                let hid = c.until('|')?;
-                let h = hid.parse::<i64>().ok().and_then(|i| index.get(&i)).copied();
-                let record = scan_record(&mut c, h.is_some(), |by_household| {
-                    by_household
-                        .then(|| h.map(|h| households[h].household_no.clone()))
-                        .flatten()
-                })?;
-                if !c.s.is_empty() {
-                    c.expect(';')?;
-                }
-                records.add(record);
+        let mut c = Scan {
+            s: text.as_deref().unwrap_or(""),
+        };
+        while !c.s.is_empty() {
+            let hid = c.until('|')?;
+            let h = hid.parse::<i64>().ok().and_then(|i| index.get(&i)).copied();
+            let record = scan_record(&mut c, h.is_some(), |by_household| {
+                by_household
+                    .then(|| h.map(|h| households[h].household_no.clone()))
+                    .flatten()
+            })?;
+            if !c.s.is_empty() {
+                c.expect(';')?;
             }
+            records.add(record);
         }
-        Ok((households, records))
+        Ok(records)
     }
 
     /// One aggregate text.
@@ -1701,27 +1928,38 @@ impl SqlStore {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
+        // One statement with the numbers as one JSON parameter, one text back.
         let mut households: HashMap<String, (i64, String, bool)> =
             HashMap::with_capacity(numbers.len());
-        for chunk in numbers.chunks(LOOKUP_CHUNK) {
+        {
             let mut q = Query::new(
                 self.backend,
                 &format!(
-                    "SELECT h.household_no, h.id, h.village_code, {MONITORED_SQL} FROM households h"
+                    "SELECT string_agg(format('%s,%s,%s,%s:%s', h.id, h.village_code, {MONITORED_SQL}, \
+                     LENGTH(h.household_no), h.household_no), ';') FROM households h"
                 ),
             );
             push_scope(&mut q, "h.village_code", &actor.scope);
-            let list: Vec<String> = chunk
-                .iter()
-                .map(|n| q.arg(Arg::Text((*n).to_string())))
-                .collect();
-            q.sql
-                .push_str(&format!(" AND h.household_no IN ({})", list.join(", ")));
-            for r in q.build().fetch_all(&mut *tx).await? {
-                households.insert(
-                    r.try_get(0)?,
-                    (r.try_get(1)?, r.try_get(2)?, r.try_get::<i64, _>(3)? != 0),
-                );
+            let list = q.arg(Arg::Text(
+                serde_json::to_string(&numbers)
+                    .map_err(|e| corrupt("household_no", &e.to_string()))?,
+            ));
+            let sub = self.backend.json_texts(&list);
+            q.sql.push_str(&format!(" AND h.household_no IN ({sub})"));
+            let text: Option<String> = q.build().fetch_one(&mut *tx).await?.try_get(0)?;
+            let mut c = Scan {
+                s: text.as_deref().unwrap_or(""),
+            };
+            while !c.s.is_empty() {
+                let id = c.until(',')?;
+                let id: i64 = id.parse().map_err(|_| corrupt("id", id))?;
+                let village = c.until(',')?.to_string();
+                let monitored = c.until(',')? != "0";
+                let no = c.counted()?.unwrap_or_default().to_string();
+                if !c.s.is_empty() {
+                    c.expect(';')?;
+                }
+                households.insert(no, (id, village, monitored));
             }
         }
         if let Some(missing) = hits
@@ -1753,17 +1991,31 @@ impl SqlStore {
         let mut open: HashMap<(i64, String), i64> = HashMap::new();
         let mut known: HashSet<(i64, String)> = HashSet::new();
         {
+            // One aggregate: a row through sqlx costs more than the database's work here.
             let mut q = Query::new(
                 self.backend,
-                "SELECT w.id, w.household_id, w.rule_id, w.evidence FROM warnings w",
+                "SELECT string_agg(format('%s,%s,%s:%s%s:%s', w.id, w.household_id, LENGTH(w.rule_id), w.rule_id, \
+                 LENGTH(w.evidence), w.evidence), ';') FROM warnings w",
             );
             push_scope(&mut q, "w.village_code", &actor.scope);
             q.sql.push_str(&format!(" AND w.status IN {OPEN_STATUSES}"));
-            let mut rows = q.build().fetch(&mut *tx);
-            while let Some(r) = rows.try_next().await? {
-                let id: i64 = r.try_get(0)?;
-                open.insert((r.try_get(1)?, r.try_get(2)?), id);
-                let evidence: String = r.try_get(3)?;
+            let text: Option<String> = q.build().fetch_one(&mut *tx).await?.try_get(0)?;
+            let mut c = Scan {
+                s: text.as_deref().unwrap_or(""),
+            };
+            while !c.s.is_empty() {
+                let id = c.until(',')?;
+                let id: i64 = id.parse().map_err(|_| corrupt("id", id))?;
+                let household = c.until(',')?;
+                let household: i64 = household
+                    .parse()
+                    .map_err(|_| corrupt("household_id", household))?;
+                let rule = c.counted()?.unwrap_or_default().to_string();
+                let evidence = c.counted()?.unwrap_or_default();
+                if !c.s.is_empty() {
+                    c.expect(';')?;
+                }
+                open.insert((household, rule), id);
                 known.extend(evidence.lines().map(|l| (id, l.to_string())));
             }
         }

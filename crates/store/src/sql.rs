@@ -221,6 +221,18 @@ pub(crate) fn scope_range(scope: &DivisionCode) -> (String, String) {
 }
 
 impl Backend {
+    /// A subquery giving the texts of the JSON array bound at `param` as rows of one column: a
+    /// list of any length in one parameter (an IN list of thousands of placeholders cost ~25 µs a
+    /// value through sqlx; this, ~2 µs).
+    pub(crate) fn json_texts(self, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("SELECT value FROM json_each({param})"),
+            Backend::Postgres => {
+                format!("SELECT json_array_elements_text(CAST({param} AS json))")
+            }
+        }
+    }
+
     /// `count` placeholders for an IN list that binds its values in order (see [`crate::households::Query`]).
     pub(crate) fn placeholders(self, count: usize) -> String {
         match self {

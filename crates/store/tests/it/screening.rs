@@ -1114,3 +1114,48 @@ async fn timing() {
     .expect("run");
     println!("  {} updated", run.updated);
 }
+
+/// The whole registry's projection comes from the screening cache while the registry is
+/// unchanged; every write to households, members or incomes (triggers) makes the next run read
+/// the tables again, and who is monitored is read fresh every time.
+#[tokio::test]
+async fn the_cached_registry_follows_every_change() {
+    for (store, _dir) in stores().await {
+        with_registry(&store).await;
+        let snapshot = |store: SqlStore| async move {
+            store
+                .screening_snapshot(&town(), period("2026-03"))
+                .await
+                .expect("snapshot")
+                .households
+        };
+        let first = snapshot(store.clone()).await;
+        assert_eq!(snapshot(store.clone()).await, first, "read back from the cache");
+
+        // A member's labour and an income year change through a re-import.
+        let mut changed = registry();
+        changed[0].members[0].labour = Some(Labour::Weak);
+        changed[0].incomes[0].wage_income = Yuan::from_yuan(123_456);
+        store
+            .households_import(&town(), changed, &no_progress)
+            .await
+            .expect("import");
+        let after = snapshot(store.clone()).await;
+        let qy1 = after
+            .iter()
+            .find(|h| h.household_no == "QY0001")
+            .expect("QY0001");
+        assert_eq!(qy1.members[0].labour, Some(Labour::Weak));
+        assert_eq!(qy1.incomes[0].wage_income, Yuan::from_yuan(123_456));
+
+        // A case makes a household monitored without touching the registry.
+        assert!(!after.iter().any(|h| h.household_no == "CE0001" && h.monitored));
+        open_case(&store, "CE0001").await;
+        let with_case = snapshot(store.clone()).await;
+        assert!(
+            with_case
+                .iter()
+                .any(|h| h.household_no == "CE0001" && h.monitored)
+        );
+    }
+}
