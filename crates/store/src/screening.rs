@@ -1701,11 +1701,7 @@ impl SqlStore {
     }
 
     /// One aggregate text, inside a transaction.
-    async fn one_text_in(
-        &self,
-        tx: &mut Transaction<'_, Any>,
-        q: Query,
-    ) -> Result<Option<String>> {
+    async fn one_text_in(&self, tx: &mut Transaction<'_, Any>, q: Query) -> Result<Option<String>> {
         Ok(q.build().fetch_one(&mut **tx).await?.try_get(0)?)
     }
 

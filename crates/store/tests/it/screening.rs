@@ -1130,7 +1130,11 @@ async fn the_cached_registry_follows_every_change() {
                 .households
         };
         let first = snapshot(store.clone()).await;
-        assert_eq!(snapshot(store.clone()).await, first, "read back from the cache");
+        assert_eq!(
+            snapshot(store.clone()).await,
+            first,
+            "read back from the cache"
+        );
 
         // A member's labour and an income year change through a re-import.
         let mut changed = registry();
@@ -1149,7 +1153,11 @@ async fn the_cached_registry_follows_every_change() {
         assert_eq!(qy1.incomes[0].wage_income, Yuan::from_yuan(123_456));
 
         // A case makes a household monitored without touching the registry.
-        assert!(!after.iter().any(|h| h.household_no == "CE0001" && h.monitored));
+        assert!(
+            !after
+                .iter()
+                .any(|h| h.household_no == "CE0001" && h.monitored)
+        );
         open_case(&store, "CE0001").await;
         let with_case = snapshot(store.clone()).await;
         assert!(
