@@ -25,4 +25,5 @@ export ZHENXING_BIN="$CARGO_TARGET_DIR/release/zhenxing"
 status=0
 node e2e/run.mjs || status=$?
 node e2e/monitoring.mjs || status=$? # the monitoring chain; screenshots in e2e/test-results/
+node e2e/lowincome.mjs || status=$? # one assistance roll entry; screenshots in e2e/test-results/
 exit "$status"

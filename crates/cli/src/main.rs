@@ -2,6 +2,7 @@
 //! (the CLI contract of DESIGN.md). Commands parse arguments, call the library crates, print.
 
 mod demo_care;
+mod demo_lowincome;
 mod demo_monitoring;
 mod demo_screening;
 mod progress;
@@ -289,6 +290,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 demo_monitoring::seed(&store, today()).await?;
                 let root = root_division(&store).await?;
                 demo_screening::seed(&store, &root, 43_000, 2021, today()).await?;
+                demo_lowincome::seed(&store, &root, today()).await?;
                 demo_care::seed(&store, &root, today()).await?;
             }
             let town = town_name(&store).await?;
