@@ -1214,6 +1214,7 @@ fn ids_of(d: &zhenxing_store::HouseholdDetail) -> BTreeMap<i64, String> {
 async fn new_submit(
     State(state): State<AppState>,
     user: CurrentUser,
+    Query(params): Query<NewParams>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     require_edit(&user)?;
@@ -1223,7 +1224,11 @@ async fn new_submit(
         .filter_map(|(_, v)| v.trim().parse().ok())
         .collect();
     let fields = Fields::from_pairs(pairs);
-    let household_no = fields.get("household").to_string();
+    // The form carries the household; a form posted to `?household=NO` may leave it out.
+    let household_no = match fields.get("household") {
+        "" => params.household.trim().to_string(),
+        no => no.to_string(),
+    };
     if household_no.is_empty() {
         return Err(AppError::BadRequest("缺少户编号，请从农户页面进入".into()));
     }

@@ -221,18 +221,18 @@ async fn a_clerk_puts_each_kind_on_the_roll_from_the_household_page() {
     assert!(detail.text.contains("王桂兰") && detail.text.contains("840.00 元/月"));
     assert!(detail.text.contains("全自理") && detail.text.contains("分散供养"));
 
-    // 临时救助: event, one-off amount, no review.
-    let page = post_new(
-        &app,
-        &[
-            ("household", QINGYAN_HOUSEHOLD),
-            ("kind", "temporary"),
-            ("event", "房屋火灾"),
-            ("amount", "2000"),
-            ("start", &start),
-        ],
-    )
-    .await;
+    // 临时救助: event, one-off amount, no review (the household may come in the address).
+    let page = app
+        .post_form(
+            &new_href,
+            &[
+                ("kind", "temporary"),
+                ("event", "房屋火灾"),
+                ("amount", "2000"),
+                ("start", &start),
+            ],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text);
     let temporary = id_of_location(page.location.as_deref());
     let detail = app.get(&format!("/lowincome/rolls/{temporary}")).await;
