@@ -293,6 +293,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 demo_lowincome::seed(&store, &root, today()).await?;
                 demo_care::seed(&store, &root, today()).await?;
             }
+            // Keeps the screening cache of the whole registry current in the background, so a
+            // run after a registry change does not pay for reading the tables.
+            let warm = store.clone();
+            let actor = Actor::system(root_division(&store).await?);
+            tokio::spawn(async move {
+                loop {
+                    match warm.screening_cache_warm(&actor).await {
+                        Ok(true) => tracing::info!("screening cache rebuilt"),
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!(error = %e, "screening cache not rebuilt"),
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                }
+            });
             let town = town_name(&store).await?;
             let settings = zhenxing_web::Settings {
                 township_name: town,
@@ -622,6 +636,10 @@ async fn import_households(
         summary.members_updated,
         summary.members_removed
     );
+    // The registry changed: rebuild the screening cache now rather than in the next run.
+    if let Err(e) = store.screening_cache_warm(&actor).await {
+        tracing::warn!(error = %e, "screening cache not rebuilt");
+    }
     if !roster.rejected.is_empty() {
         eprintln!("另有 {} 户因错误被拒绝", roster.rejected.len());
         return Ok(ExitCode::from(EXIT_REJECTED));
@@ -779,6 +797,7 @@ async fn demo_fill(store: &SqlStore, persons: u64, seed: u64) -> anyhow::Result<
         store.households_import(&actor, batch, &|_| {}).await?;
     }
     bar.finish();
+    store.screening_cache_warm(&actor).await?;
     Ok(())
 }
 

@@ -1164,6 +1164,11 @@ pub trait Store: Send + Sync {
         actor: &Actor,
         period: zhenxing_domain::feed::Period,
     ) -> Result<ScreeningSnapshot>;
+    /// Rebuilds the screening cache of the whole registry if the registry changed since it was
+    /// written (see [`ScreeningSnapshot`]; the next whole-registry run then reads it instead of
+    /// the tables). True when it rebuilt. Does nothing for an actor who cannot see every
+    /// household.
+    async fn screening_cache_warm(&self, actor: &Actor) -> Result<bool>;
     /// The rule set (the defaults of SCREENING.md are seeded on first use), in id order.
     async fn screening_rules(&self) -> Result<Vec<StoredRule>>;
     /// Creates or changes a rule (the caller has compiled it); `expected_version` for a change.

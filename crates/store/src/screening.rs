@@ -1238,17 +1238,23 @@ impl SqlStore {
 
     // --- the snapshot of an integrated run ---
 
-    pub(crate) async fn screening_snapshot_impl(
-        &self,
-        actor: &Actor,
-        period: Period,
-    ) -> Result<ScreeningSnapshot> {
-        // The scope's household ids, in one row.
+    pub(crate) async fn screening_cache_warm_impl(&self, actor: &Actor) -> Result<bool> {
+        let ids = self.scope_ids(&actor.scope).await?;
+        let total = self.household_count().await?;
+        if ids.is_empty() || ids.len() as i64 != total || self.cache_version().await?.is_some() {
+            return Ok(false);
+        }
+        self.registry_cached(&actor.scope, &ids).await?;
+        Ok(true)
+    }
+
+    /// The scope's household ids, in order.
+    async fn scope_ids(&self, scope: &DivisionCode) -> Result<Vec<i64>> {
         let mut q = Query::new(
             self.backend,
             "SELECT string_agg(CAST(h.id AS TEXT), ',') FROM households h",
         );
-        push_scope(&mut q, "h.village_code", &actor.scope);
+        push_scope(&mut q, "h.village_code", scope);
         let ids: Option<String> = q.build().fetch_one(&self.pool).await?.try_get(0)?;
         let mut ids = ids
             .as_deref()
@@ -1258,10 +1264,35 @@ impl SqlStore {
             .map(|t| t.parse::<i64>().map_err(|_| corrupt("id", t)))
             .collect::<Result<Vec<i64>>>()?;
         ids.sort_unstable();
-        let total: i64 = sqlx::query("SELECT COUNT(*) FROM households")
+        Ok(ids)
+    }
+
+    async fn household_count(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM households")
             .fetch_one(&self.pool)
             .await?
-            .try_get(0)?;
+            .try_get(0)?)
+    }
+
+    /// The registry's version if the screening cache was written at it (`None`: stale or empty).
+    async fn cache_version(&self) -> Result<Option<i64>> {
+        Ok(sqlx::query(
+            "SELECT c.version FROM screening_cache c JOIN registry_version v ON v.id = 1 \
+             WHERE c.id = 1 AND c.version = v.version",
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()?)
+    }
+
+    pub(crate) async fn screening_snapshot_impl(
+        &self,
+        actor: &Actor,
+        period: Period,
+    ) -> Result<ScreeningSnapshot> {
+        let ids = self.scope_ids(&actor.scope).await?;
+        let total = self.household_count().await?;
         let by_table = ids.len() as i64 * 4 >= total;
         let whole = ids.len() as i64 == total;
         // The registry and records, and the medical sums, side by side (on SQLite each query runs

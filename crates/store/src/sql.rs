@@ -553,6 +553,9 @@ impl crate::Store for SqlStore {
     ) -> Result<crate::Page<crate::FeedUploadRow>> {
         self.feed_uploads_impl(actor, page).await
     }
+    async fn screening_cache_warm(&self, actor: &crate::Actor) -> Result<bool> {
+        self.screening_cache_warm_impl(actor).await
+    }
     async fn screening_snapshot(
         &self,
         actor: &crate::Actor,

@@ -1129,6 +1129,15 @@ async fn the_cached_registry_follows_every_change() {
                 .expect("snapshot")
                 .households
         };
+        // Warming builds the cache once; a village cadre cannot warm the whole registry's.
+        assert!(
+            !store
+                .screening_cache_warm(&cadre(QINGYAN))
+                .await
+                .expect("warm")
+        );
+        assert!(store.screening_cache_warm(&town()).await.expect("warm"));
+        assert!(!store.screening_cache_warm(&town()).await.expect("warm"));
         let first = snapshot(store.clone()).await;
         assert_eq!(
             snapshot(store.clone()).await,
@@ -1144,6 +1153,10 @@ async fn the_cached_registry_follows_every_change() {
             .households_import(&town(), changed, &no_progress)
             .await
             .expect("import");
+        assert!(
+            store.screening_cache_warm(&town()).await.expect("warm"),
+            "the import made the cache stale"
+        );
         let after = snapshot(store.clone()).await;
         let qy1 = after
             .iter()
