@@ -24,7 +24,7 @@ use crate::monitoring::{
     count_u64, empty_page, is_unique_violation, narrow, page_bounds, push_limit, push_scope,
     push_text, text_value, village, without_nulls,
 };
-use crate::sql::{SqlStore, now_text, scope_range};
+use crate::sql::{Backend, SqlStore, now_text, scope_range};
 use crate::{
     Actor, CaseTiming, FeedUpload, FeedUploadRow, Page, PageRequest, Result, RunCount, RunHit,
     RunOutcome, RunRow, ScreeningSnapshot, StoreError, StoredRule, UnmatchedRecord, UploadOutcome,
@@ -76,39 +76,87 @@ const ID_RANGE: usize = 65_536;
 
 /// The records a run reads, for a period from `$lo` (its first day) to `$hi` (the next month's):
 /// every kind dated in the period, but of the medical settlements only the inpatient stays (the
-/// 12-month sums come from `medical_window`).
+/// 12-month sums come from `medical_windows`).
 fn period_records_filter(lo: &str, hi: &str) -> String {
     format!(
         "r.record_date >= {lo} AND r.record_date < {hi} AND (r.kind <> 'medical' OR r.code1 = 'inpatient')"
     )
 }
 
-/// `screening::id_key` of `members m` in SQL: the 17 digits × 11 + the check character (X = 10).
-const PERSON_KEY_SQL: &str = "CAST(substr(m.id_base, 1, 17) AS BIGINT) * 11 + CASE WHEN substr(m.id_base, 18, 1) IN ('X', 'x') \
-     THEN 10 ELSE CAST(substr(m.id_base, 18, 1) AS BIGINT) END";
+/// A person's 12-month medical sum: (person key, Σ 合规自付 in fen, settlements).
+type MedicalSum = (u64, i64, u32);
+
+/// `key,eligible,records` entries joined by `;` (a window's `data`, or an aggregate).
+fn parse_sums(text: &str) -> Result<Vec<MedicalSum>> {
+    let mut out = Vec::with_capacity(text.len() / 26 + 1);
+    for row in text.split(';').filter(|r| !r.is_empty()) {
+        let mut f = row.split(',');
+        let mut next = |col: &str| -> Result<i64> {
+            let v = f.next().unwrap_or("");
+            v.parse().map_err(|_| corrupt(col, v))
+        };
+        let key = next("person_key")?;
+        let key = u64::try_from(key).map_err(|_| corrupt("person_key", &key.to_string()))?;
+        let eligible = next("eligible")?;
+        let records = next("records")?;
+        let records =
+            u32::try_from(records).map_err(|_| corrupt("records", &records.to_string()))?;
+        out.push((key, eligible, records));
+    }
+    Ok(out)
+}
+
+fn sums_text(sums: &[MedicalSum]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(sums.len() * 26);
+    for (i, (key, eligible, records)) in sums.iter().enumerate() {
+        if i > 0 {
+            s.push(';');
+        }
+        let _ = write!(s, "{key},{eligible},{records}");
+    }
+    s
+}
+
+/// Two key-ordered lists of sums as one, equal keys added.
+fn merge_sums(a: &[MedicalSum], b: &[MedicalSum]) -> Vec<MedicalSum> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].0.cmp(&b[j].0) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push((
+                    a[i].0,
+                    a[i].1.saturating_add(b[j].1),
+                    a[i].2.saturating_add(b[j].2),
+                ));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
 
 /// Texts as a JSON array, for [`crate::sql::Backend::json_texts`].
 fn json_list<T: serde::Serialize>(values: &[T]) -> Result<String> {
     serde_json::to_string(values).map_err(|e| corrupt("json list", &e.to_string()))
 }
 
-/// A window's number in `medical_window.period`: its last month as year × 12 + month − 1.
+/// A window's number in `medical_windows.period`: its last month as year × 12 + month − 1.
 fn window_number(p: Period) -> i64 {
     i64::from(p.year) * 12 + i64::from(p.month) - 1
 }
-
-/// Adds the medical settlements of one upload to the twelve windows that hold each one's month
-/// (see migration 0007). Matched records with a person only, like the engine.
-const MEDICAL_WINDOW_ADD: &str = "INSERT INTO medical_window (period, person_key, eligible, records) \
-     SELECT CAST(substr(r.record_date, 1, 4) AS BIGINT) * 12 + CAST(substr(r.record_date, 6, 2) AS BIGINT) - 1 + k.k, \
-       r.person_key, SUM(COALESCE(r.amount6, 0)), COUNT(*) \
-     FROM feed_records r CROSS JOIN (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 \
-       UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9 UNION ALL SELECT 10 \
-       UNION ALL SELECT 11) AS k \
-     WHERE r.upload_id = $1 AND r.kind = 'medical' AND r.household_id IS NOT NULL AND r.person_key IS NOT NULL \
-     GROUP BY 1, 2 \
-     ON CONFLICT (period, person_key) DO UPDATE SET eligible = medical_window.eligible + excluded.eligible, \
-       records = medical_window.records + excluded.records";
 
 /// A record in a snapshot chunk: its typed columns (kind, date, person key, codes, amounts,
 /// number, grade; the household's number comes with the household), then `text1` and `subject` length-prefixed (`-` for NULL).
@@ -1179,10 +1227,7 @@ impl SqlStore {
             q.build().execute(&mut *tx).await?;
         }
         if upload.kind == FeedKind::Medical {
-            sqlx::query(MEDICAL_WINDOW_ADD)
-                .bind(upload_id)
-                .execute(&mut *tx)
-                .await?;
+            self.medical_windows_add(&mut tx, upload_id).await?;
         }
         audit_insert(
             &mut tx,
@@ -1314,7 +1359,7 @@ impl SqlStore {
             Ok::<_, StoreError>(in_order(snapshot))
         };
         let medical = async {
-            let m = self.medical_windows(period, by_table, &ids).await;
+            let m = self.medical_window(period).await;
             tracing::debug!(
                 phase = "medical",
                 ms = t1.elapsed().as_millis() as u64,
@@ -1339,13 +1384,10 @@ impl SqlStore {
                 in_order(other) == (households.clone(), records.clone()),
                 "the snapshot's two ways differ"
             );
-            let other = in_scope(
-                self.medical_windows(period, !by_table, &ids).await?,
-                &households,
-            );
+            let other = in_scope(self.medical_window_from_records(period).await?, &households);
             assert!(
                 other == medical,
-                "the medical windows' two ways differ: {other:?} vs {medical:?}"
+                "the medical windows differ from the records: {other:?} vs {medical:?}"
             );
         }
         Ok(ScreeningSnapshot {
@@ -1355,57 +1397,100 @@ impl SqlStore {
         })
     }
 
-    /// The 12-month medical sums of the window ending with `period`, per person: every person's
-    /// (`whole`: the scope is most of the registry), or those of the members of households `ids`
-    /// in chunks. In person-key order.
-    async fn medical_windows(
+    /// The 12-month medical sums of the window ending with `period`, per person, in key order
+    /// (migration 0009).
+    async fn medical_window(&self, period: Period) -> Result<Vec<MedicalSum>> {
+        let text: Option<String> =
+            sqlx::query("SELECT data FROM medical_windows WHERE period = $1")
+                .bind(window_number(period))
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+        parse_sums(text.as_deref().unwrap_or(""))
+    }
+
+    /// The same sums added up from the records themselves (what the windows must equal; debug
+    /// builds check every run against it).
+    #[cfg(debug_assertions)]
+    async fn medical_window_from_records(&self, period: Period) -> Result<Vec<MedicalSum>> {
+        let text: Option<String> = sqlx::query(
+            "SELECT string_agg(CAST(x.person_key AS TEXT) || ',' || CAST(x.s AS TEXT) || ',' || CAST(x.n AS TEXT), ';') \
+             FROM (SELECT r.person_key, SUM(COALESCE(r.amount6, 0)) AS s, COUNT(*) AS n FROM feed_records r \
+               WHERE r.kind = 'medical' AND r.household_id IS NOT NULL AND r.person_key IS NOT NULL \
+               AND r.record_date >= $1 AND r.record_date < $2 GROUP BY r.person_key) AS x",
+        )
+        .bind(month_start(period.minus(11)))
+        .bind(month_start(period.minus(-1)))
+        .fetch_one(&self.pool)
+        .await?
+        .try_get(0)?;
+        let mut sums = parse_sums(text.as_deref().unwrap_or(""))?;
+        sums.sort_unstable_by_key(|r| r.0);
+        Ok(sums)
+    }
+
+    /// Adds the medical settlements of upload `upload_id` (matched, with a person) to the twelve
+    /// windows each one's month falls in, in the upload's transaction. The windows' rows are
+    /// locked before they are read (PostgreSQL: `FOR UPDATE`; SQLite: the transaction already
+    /// writes), so two uploads cannot lose each other's sums.
+    async fn medical_windows_add(
         &self,
-        period: Period,
-        whole: bool,
-        ids: &[i64],
-    ) -> Result<Vec<(u64, i64, u32)>> {
-        const SELECT: &str = "SELECT string_agg(format('%s,%s,%s', w.person_key, w.eligible, w.records), ';') FROM medical_window w";
-        let mut texts: Vec<Option<String>> = Vec::new();
-        if whole {
-            let mut q = Query::new(self.backend, SELECT);
-            let p = q.arg(Arg::Int(window_number(period)));
-            q.sql.push_str(&format!(" WHERE w.period = {p}"));
-            texts.push(self.one_text(q).await?);
-        } else {
-            for chunk in ids.chunks(SNAPSHOT_CHUNK) {
-                let (Some(first), Some(last)) = (chunk.first(), chunk.last()) else {
-                    continue;
-                };
-                let mut q = Query::new(self.backend, SELECT);
-                let p = q.arg(Arg::Int(window_number(period)));
-                let (a, b) = (q.arg(Arg::Int(*first)), q.arg(Arg::Int(*last)));
-                q.sql.push_str(&format!(
-                    " WHERE w.period = {p} AND w.person_key IN (SELECT {PERSON_KEY_SQL} \
-                     FROM members m WHERE m.household_id >= {a} AND m.household_id <= {b})"
-                ));
-                texts.push(self.one_text(q).await?);
-            }
+        tx: &mut Transaction<'_, Any>,
+        upload_id: i64,
+    ) -> Result<()> {
+        let months = sqlx::query(
+            "SELECT x.m, string_agg(CAST(x.person_key AS TEXT) || ',' || CAST(x.s AS TEXT) || ',' || CAST(x.n AS TEXT), ';') \
+             FROM (SELECT CAST(substr(r.record_date, 1, 4) AS BIGINT) * 12 + CAST(substr(r.record_date, 6, 2) AS BIGINT) - 1 AS m, \
+               r.person_key, SUM(COALESCE(r.amount6, 0)) AS s, COUNT(*) AS n FROM feed_records r \
+               WHERE r.upload_id = $1 AND r.kind = 'medical' AND r.household_id IS NOT NULL AND r.person_key IS NOT NULL \
+               GROUP BY 1, 2) AS x GROUP BY x.m ORDER BY x.m",
+        )
+        .bind(upload_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut deltas: Vec<(i64, Vec<MedicalSum>)> = Vec::with_capacity(months.len());
+        for row in &months {
+            let month: i64 = row.try_get(0)?;
+            let text: Option<String> = row.try_get(1)?;
+            let mut sums = parse_sums(text.as_deref().unwrap_or(""))?;
+            sums.sort_unstable_by_key(|r| r.0);
+            deltas.push((month, sums));
         }
-        let mut out = Vec::new();
-        for text in texts.iter().flatten() {
-            for row in text.split(';').filter(|r| !r.is_empty()) {
-                let mut f = row.split(',');
-                let mut next = |col: &str| -> Result<i64> {
-                    let v = f.next().unwrap_or("");
-                    v.parse().map_err(|_| corrupt(col, v))
-                };
-                let key = next("person_key")?;
-                let key =
-                    u64::try_from(key).map_err(|_| corrupt("person_key", &key.to_string()))?;
-                let eligible = next("eligible")?;
-                let records = next("records")?;
-                let records =
-                    u32::try_from(records).map_err(|_| corrupt("records", &records.to_string()))?;
-                out.push((key, eligible, records));
+        let windows: std::collections::BTreeSet<i64> = deltas
+            .iter()
+            .flat_map(|(m, _)| (0..12).map(move |k| m + k))
+            .collect();
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        };
+        for w in windows {
+            sqlx::query(
+                "INSERT INTO medical_windows (period, persons, data) VALUES ($1, 0, '') ON CONFLICT (period) DO NOTHING",
+            )
+            .bind(w)
+            .execute(&mut **tx)
+            .await?;
+            let text: String = sqlx::query(&format!(
+                "SELECT data FROM medical_windows WHERE period = $1{lock}"
+            ))
+            .bind(w)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get(0)?;
+            let mut sums = parse_sums(&text)?;
+            for (_, add) in deltas.iter().filter(|(m, _)| *m <= w && w < m + 12) {
+                sums = merge_sums(&sums, add);
             }
+            sqlx::query("UPDATE medical_windows SET persons = $1, data = $2 WHERE period = $3")
+                .bind(i64::try_from(sums.len()).unwrap_or(i64::MAX))
+                .bind(sums_text(&sums))
+                .bind(w)
+                .execute(&mut **tx)
+                .await?;
         }
-        out.sort_unstable_by_key(|r| r.0);
-        Ok(out)
+        Ok(())
     }
 
     /// A scope that is a small part of the registry (a village of a district): its households in
