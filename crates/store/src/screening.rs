@@ -83,6 +83,31 @@ fn period_records_filter(lo: &str, hi: &str) -> String {
     )
 }
 
+/// The records of [`SqlStore::period_records_text`] that belong to the households (`index`: household
+/// id → position); records about a household name it by its 户编号.
+fn parse_period_records(
+    text: &str,
+    households: &[zhenxing_screening::Household],
+    index: &HashMap<i64, usize>,
+) -> Result<Records> {
+    let mut records = Records::default();
+    let mut c = Scan { s: text };
+    while !c.s.is_empty() {
+        let hid = c.until('|')?;
+        let h = hid.parse::<i64>().ok().and_then(|i| index.get(&i)).copied();
+        let record = scan_record(&mut c, h.is_some(), |by_household| {
+            by_household
+                .then(|| h.map(|h| households[h].household_no.clone()))
+                .flatten()
+        })?;
+        if !c.s.is_empty() {
+            c.expect(';')?;
+        }
+        records.add(record);
+    }
+    Ok(records)
+}
+
 /// A person's 12-month medical sum: (person key, Σ 合规自付 in fen, settlements).
 type MedicalSum = (u64, i64, u32);
 
@@ -1289,7 +1314,7 @@ impl SqlStore {
         if ids.is_empty() || ids.len() as i64 != total || self.cache_version().await?.is_some() {
             return Ok(false);
         }
-        self.registry_cached(&actor.scope, &ids).await?;
+        self.registry_cached(&actor.scope, Some(&ids)).await?;
         Ok(true)
     }
 
@@ -1336,10 +1361,19 @@ impl SqlStore {
         actor: &Actor,
         period: Period,
     ) -> Result<ScreeningSnapshot> {
-        let ids = self.scope_ids(&actor.scope).await?;
+        tracing::debug!("snapshot started");
         let total = self.household_count().await?;
-        let by_table = ids.len() as i64 * 4 >= total;
-        let whole = ids.len() as i64 == total;
+        let mut count = Query::new(self.backend, "SELECT COUNT(*) FROM households h");
+        push_scope(&mut count, "h.village_code", &actor.scope);
+        let scoped: i64 = count.build().fetch_one(&self.pool).await?.try_get(0)?;
+        let by_table = scoped * 4 >= total;
+        let whole = scoped == total && total > 0;
+        // The ids are needed to read the tables (and by the debug check), not the cache.
+        let ids = if whole && !cfg!(debug_assertions) {
+            Vec::new()
+        } else {
+            self.scope_ids(&actor.scope).await?
+        };
         // The registry and records, and the medical sums, side by side (on SQLite each query runs
         // on its connection's own thread).
         let t1 = std::time::Instant::now();
@@ -1526,12 +1560,18 @@ impl SqlStore {
         ids: &[i64],
         whole: bool,
     ) -> Result<(Vec<zhenxing_screening::Household>, Records)> {
-        let (households, index) = if whole {
-            self.registry_cached(scope, ids).await?
-        } else {
-            self.registry_by_table(scope, ids).await?
+        // The period's records are read while the registry is (decoded).
+        let registry = async {
+            if whole {
+                self.registry_cached(scope, (!ids.is_empty()).then_some(ids))
+                    .await
+            } else {
+                self.registry_by_table(scope, ids).await
+            }
         };
-        let records = self.period_records(period, &households, &index).await?;
+        let ((households, index), text) =
+            futures_util::future::try_join(registry, self.period_records_text(period)).await?;
+        let records = parse_period_records(text.as_deref().unwrap_or(""), &households, &index)?;
         Ok((households, records))
     }
 
@@ -1545,7 +1585,7 @@ impl SqlStore {
     async fn registry_cached(
         &self,
         scope: &DivisionCode,
-        ids: &[i64],
+        ids: Option<&[i64]>,
     ) -> Result<(Vec<zhenxing_screening::Household>, HashMap<i64, usize>)> {
         let version: i64 = sqlx::query("SELECT version FROM registry_version WHERE id = 1")
             .fetch_one(&self.pool)
@@ -1558,9 +1598,11 @@ impl SqlStore {
             && row.try_get::<i64, _>(0)? == version
         {
             let data: Vec<u8> = row.try_get(1)?;
+            tracing::debug!(bytes = data.len(), "screening cache read");
             match postcard::from_bytes::<Vec<CachedHousehold>>(&data) {
                 Ok(cached) => {
                     drop(data);
+                    tracing::debug!("screening cache decoded");
                     let monitored = self.households_with_cases().await?;
                     let mut index = HashMap::with_capacity(cached.len());
                     let households = cached
@@ -1571,6 +1613,7 @@ impl SqlStore {
                             c.into_household(&monitored)
                         })
                         .collect::<Result<Vec<_>>>()?;
+                    tracing::debug!("screening cache households built");
                     return Ok((households, index));
                 }
                 Err(e) => {
@@ -1578,7 +1621,11 @@ impl SqlStore {
                 }
             }
         }
-        let (households, index) = self.registry_by_table(scope, ids).await?;
+        let ids = match ids {
+            Some(ids) => ids.to_vec(),
+            None => self.scope_ids(scope).await?,
+        };
+        let (households, index) = self.registry_by_table(scope, &ids).await?;
         let mut by_position = vec![0_i64; households.len()];
         for (id, i) in &index {
             if let Some(slot) = by_position.get_mut(*i) {
@@ -1774,15 +1821,10 @@ impl SqlStore {
         Ok((households, index))
     }
 
-    /// The records dated in `period` ([`period_records_filter`]) of the households (`index`:
-    /// household id → position), in one aggregate through the date index (a month is a small part
-    /// of the table).
-    async fn period_records(
-        &self,
-        period: Period,
-        households: &[zhenxing_screening::Household],
-        index: &HashMap<i64, usize>,
-    ) -> Result<Records> {
+    /// The matched records dated in `period` ([`period_records_filter`]), in one aggregate
+    /// through the date index (a month is a small part of the table); see
+    /// [`parse_period_records`].
+    async fn period_records_text(&self, period: Period) -> Result<Option<String>> {
         let mut q = Query::new(
             self.backend,
             "SELECT string_agg(format('%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s:%s%s:%s', r.household_id, r.id, r.kind, \
@@ -1795,25 +1837,7 @@ impl SqlStore {
             " WHERE r.household_id IS NOT NULL AND {}",
             period_records_filter(&lo, &hi)
         ));
-        let text = self.one_text(q).await?;
-        let mut records = Records::default();
-        let mut c = Scan {
-            s: text.as_deref().unwrap_or(""),
-        };
-        while !c.s.is_empty() {
-            let hid = c.until('|')?;
-            let h = hid.parse::<i64>().ok().and_then(|i| index.get(&i)).copied();
-            let record = scan_record(&mut c, h.is_some(), |by_household| {
-                by_household
-                    .then(|| h.map(|h| households[h].household_no.clone()))
-                    .flatten()
-            })?;
-            if !c.s.is_empty() {
-                c.expect(';')?;
-            }
-            records.add(record);
-        }
-        Ok(records)
+        self.one_text(q).await
     }
 
     /// One aggregate text, inside a transaction.
