@@ -158,18 +158,17 @@ async fn member_names(
     let mut wanted: Vec<&String> = bases.iter().collect();
     wanted.sort_unstable();
     wanted.dedup();
-    for chunk in wanted.chunks(ID_CHUNK) {
-        let sql = format!(
-            "SELECT id_base, name FROM members WHERE id_base IN ({})",
-            backend.placeholders(chunk.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for b in chunk {
-            q = q.bind((*b).clone());
-        }
-        for r in q.fetch_all(&mut *conn).await? {
-            out.insert(r.try_get("id_base")?, r.try_get("name")?);
-        }
+    if wanted.is_empty() {
+        return Ok(out);
+    }
+    // The list as one JSON parameter: an IN list of placeholders costs ~25 µs a value in sqlx.
+    let sql = format!(
+        "SELECT id_base, name FROM members WHERE id_base IN ({})",
+        backend.json_texts("$1")
+    );
+    let list = serde_json::to_string(&wanted).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    for r in sqlx::query(&sql).bind(list).fetch_all(&mut *conn).await? {
+        out.insert(r.try_get("id_base")?, r.try_get("name")?);
     }
     Ok(out)
 }
@@ -181,16 +180,13 @@ async fn rows_for_households(
     sql: &str,
     ids: &[i64],
 ) -> Result<Vec<AnyRow>> {
-    let mut out = Vec::new();
-    for chunk in ids.chunks(ID_CHUNK) {
-        let text = sql.replace("{ids}", &backend.placeholders(chunk.len()));
-        let mut q = sqlx::query(&text);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        out.extend(q.fetch_all(&mut *conn).await?);
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(out)
+    // The ids as one JSON parameter (see `member_names`).
+    let text = sql.replace("{ids}", &backend.json_ints("$1"));
+    let list = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(sqlx::query(&text).bind(list).fetch_all(&mut *conn).await?)
 }
 
 // --- roll entries ---
@@ -760,6 +756,92 @@ impl Person {
 const PERSON_SELECT: &str = "SELECT m.id_base, m.name, m.id_number, m.relation, m.birth_date, m.dibao, m.tekun, m.pension_insured, \
      m.disability_grade, m.household_id, h.household_no, h.village_code, h.kind, h.monitoring_category, h.risk_eliminated, d.name AS village_name \
      FROM members m JOIN households h ON h.id = m.household_id JOIN divisions d ON d.code = h.village_code";
+
+/// [`PERSON_SELECT`]'s columns as one text, each `<characters>:<value>` (`:` for NULL).
+fn people_text_select() -> String {
+    let texts = [
+        "m.id_base",
+        "m.name",
+        "m.id_number",
+        "m.relation",
+        "m.birth_date",
+        "CAST(m.dibao AS TEXT)",
+        "CAST(m.tekun AS TEXT)",
+        "CAST(m.pension_insured AS TEXT)",
+        "m.disability_grade",
+        "CAST(m.household_id AS TEXT)",
+        "h.household_no",
+        "h.village_code",
+        "h.kind",
+        "h.monitoring_category",
+        "CAST(h.risk_eliminated AS TEXT)",
+        "d.name",
+    ];
+    let fields: Vec<String> = texts
+        .iter()
+        .map(|t| format!("COALESCE(CAST(LENGTH({t}) AS TEXT), '') || ':' || COALESCE({t}, '')"))
+        .collect();
+    format!(
+        "SELECT string_agg({}, '') FROM members m JOIN households h ON h.id = m.household_id \
+         JOIN divisions d ON d.code = h.village_code",
+        fields.join(" || ")
+    )
+}
+
+/// One person of [`people_text_select`]'s text.
+fn person_from_text(c: &mut crate::screening::Scan<'_>) -> Result<Person> {
+    let mut next = || c.counted();
+    let text =
+        |v: Option<&str>, col: &str| v.map(str::to_string).ok_or_else(|| corrupt(col, "NULL"));
+    let base = text(next()?, "id_base")?;
+    let name = text(next()?, "name")?;
+    let id_number = text(next()?, "id_number")?;
+    let relation = next()?.unwrap_or_default().to_string();
+    let birth = next()?.unwrap_or_default().to_string();
+    let dibao = next()?.is_some_and(|v| v != "0");
+    let tekun = next()?.is_some_and(|v| v != "0");
+    let pension = next()?.map(|v| v != "0");
+    let disability = next()?.map(str::to_string);
+    let household_id = next()?.unwrap_or_default().to_string();
+    let household_no = text(next()?, "household_no")?;
+    let village_code = next()?.unwrap_or_default().to_string();
+    let kind = next()?.unwrap_or_default().to_string();
+    let category = next()?.map(str::to_string);
+    let eliminated = next()?.is_some_and(|v| v != "0");
+    let village_name = next()?.unwrap_or_default().to_string();
+    Ok(Person {
+        base,
+        name,
+        id_number,
+        relation: Relation::from_code(&relation).ok_or_else(|| corrupt("relation", &relation))?,
+        birth: parse_date(&birth).ok_or_else(|| corrupt("birth_date", &birth))?,
+        dibao_flag: dibao,
+        tekun_flag: tekun,
+        pension_insured: pension,
+        disability: match disability {
+            Some(d) => Some(
+                DisabilityGrade::from_code(&d).ok_or_else(|| corrupt("disability_grade", &d))?,
+            ),
+            None => None,
+        },
+        household_id: household_id
+            .parse()
+            .map_err(|_| corrupt("household_id", &household_id))?,
+        household_no,
+        village_code: DivisionCode::parse(&village_code)
+            .map_err(|_| corrupt("village_code", &village_code))?,
+        village_name,
+        household_kind: HouseholdKind::from_code(&kind).ok_or_else(|| corrupt("kind", &kind))?,
+        category: match category {
+            Some(c) => Some(
+                MonitoringCategory::from_code(&c)
+                    .ok_or_else(|| corrupt("monitoring_category", &c))?,
+            ),
+            None => None,
+        },
+        risk_eliminated: eliminated,
+    })
+}
 
 fn person_from_row(row: &AnyRow) -> Result<Person> {
     let birth: String = row.try_get("birth_date")?;
@@ -1609,15 +1691,24 @@ impl SqlStore {
         bases: &[String],
     ) -> Result<Vec<Person>> {
         let mut out = Vec::with_capacity(bases.len());
-        for chunk in bases.chunks(ID_CHUNK) {
-            let mut q = Query::new(self.backend, PERSON_SELECT);
-            push_scope(&mut q, "h.village_code", scope);
-            let list: Vec<String> = chunk.iter().map(|b| q.arg(Arg::Text(b.clone()))).collect();
-            q.sql
-                .push_str(&format!(" AND m.id_base IN ({})", list.join(", ")));
-            for r in q.build().fetch_all(&mut *conn).await? {
-                out.push(person_from_row(&r)?);
-            }
+        if bases.is_empty() {
+            return Ok(out);
+        }
+        // One aggregate text: a row of 16 columns through sqlx's `Any` costs ~25 µs (0.9 s for a
+        // township's 35,000 patients).
+        let mut q = Query::new(self.backend, &people_text_select());
+        push_scope(&mut q, "h.village_code", scope);
+        let list = q.arg(Arg::Text(
+            serde_json::to_string(bases).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        ));
+        let sub = self.backend.json_texts(&list);
+        q.sql.push_str(&format!(" AND m.id_base IN ({sub})"));
+        let text: Option<String> = q.build().fetch_one(&mut *conn).await?.try_get(0)?;
+        let mut c = crate::screening::Scan {
+            s: text.as_deref().unwrap_or(""),
+        };
+        while !c.s.is_empty() {
+            out.push(person_from_text(&mut c)?);
         }
         Ok(out)
     }
@@ -1633,11 +1724,14 @@ impl SqlStore {
         };
         let (from, to) = year_bounds(year);
         let mut conn = self.pool.acquire().await?;
-        let sum = |n: u8| format!("CAST(SUM(COALESCE(r.amount{n}, 0)) AS BIGINT) AS a{n}");
+        // Per person: key, settlements, Σ amount1…6, as one text (a row through sqlx's `Any`
+        // costs more than summing).
+        let sum = |n: u8| format!("CAST(SUM(COALESCE(r.amount{n}, 0)) AS TEXT)");
         let mut q = Query::new(
             self.backend,
             &format!(
-                "SELECT r.person_key, CAST(COUNT(*) AS BIGINT) AS n, {}, {}, {}, {}, {}, {} FROM feed_records r JOIN households h ON h.id = r.household_id",
+                "SELECT string_agg(x.t, ';') FROM (SELECT CAST(r.person_key AS TEXT) || ',' || CAST(COUNT(*) AS TEXT) || ',' || {} || ',' || {} \
+                 || ',' || {} || ',' || {} || ',' || {} || ',' || {} AS t FROM feed_records r JOIN households h ON h.id = r.household_id",
                 sum(1),
                 sum(2),
                 sum(3),
@@ -1650,35 +1744,60 @@ impl SqlStore {
         let p_from = q.arg(Arg::Text(from));
         let p_to = q.arg(Arg::Text(to));
         q.sql.push_str(&format!(
-            " AND r.kind = 'medical' AND r.person_key IS NOT NULL AND r.record_date >= {p_from} AND r.record_date <= {p_to} GROUP BY r.person_key"
+            " AND r.kind = 'medical' AND r.person_key IS NOT NULL AND r.record_date >= {p_from} AND r.record_date <= {p_to} GROUP BY r.person_key) AS x"
         ));
+        let text: Option<String> = q.build().fetch_one(&mut *conn).await?.try_get(0)?;
         let mut sums: HashMap<String, MedicalYear> = HashMap::new();
-        for r in q.build().fetch_all(&mut *conn).await? {
-            let key: i64 = r.try_get("person_key")?;
-            let Ok(key) = u64::try_from(key) else {
+        for row in text
+            .as_deref()
+            .unwrap_or("")
+            .split(';')
+            .filter(|r| !r.is_empty())
+        {
+            let mut f = row
+                .split(',')
+                .map(|v| v.parse::<i64>().map_err(|_| corrupt("medical sum", v)));
+            let mut next = || f.next().unwrap_or_else(|| Err(corrupt("medical sum", row)));
+            let Ok(key) = u64::try_from(next()?) else {
                 continue;
             };
-            let fen = |c: &str| -> Result<Yuan> { Ok(Yuan::from_fen(r.try_get::<i64, _>(c)?)) };
+            let records = u32::try_from(next()?).unwrap_or(u32::MAX);
+            let mut fen = || -> Result<Yuan> { Ok(Yuan::from_fen(next()?)) };
             sums.insert(
                 id_text(key),
                 MedicalYear {
-                    records: u32::try_from(r.try_get::<i64, _>("n")?).unwrap_or(u32::MAX),
-                    total: fen("a1")?,
-                    basic: fen("a2")?,
-                    critical: fen("a3")?,
-                    assistance: fen("a4")?,
-                    out_of_pocket: fen("a5")?,
-                    eligible: fen("a6")?,
+                    records,
+                    total: fen()?,
+                    basic: fen()?,
+                    critical: fen()?,
+                    assistance: fen()?,
+                    out_of_pocket: fen()?,
+                    eligible: fen()?,
                 },
             );
         }
+        tracing::debug!(
+            step = 0,
+            ms = tt.elapsed().as_millis() as u64,
+            "medical_years"
+        );
         let bases: Vec<String> = sums.keys().cloned().collect();
         let people = self.people_by_base(&mut conn, scope, &bases).await?;
 
+        tracing::debug!(
+            step = 1,
+            ms = tt.elapsed().as_millis() as u64,
+            "medical_years"
+        );
         let mut household_ids: Vec<i64> = people.iter().map(|p| p.household_id).collect();
         household_ids.sort_unstable();
         household_ids.dedup();
         let coverage = Coverage::load(&mut conn, self.backend, &household_ids, year).await?;
+        tracing::debug!(
+            step = 2,
+            ms = tt.elapsed().as_millis() as u64,
+            "medical_years"
+        );
         let mut relations: HashMap<i64, Vec<(Relation, Date)>> = HashMap::new();
         for r in rows_for_households(
             &mut conn,
@@ -1693,6 +1812,11 @@ impl SqlStore {
                 .or_default()
                 .push((req(&r, "relation")?, req_date(&r, "birth_date")?));
         }
+        tracing::debug!(
+            step = 3,
+            ms = tt.elapsed().as_millis() as u64,
+            "medical_years"
+        );
         let mut incomes: HashMap<i64, Yuan> = HashMap::new();
         for r in rows_for_households(
             &mut conn,
@@ -1711,6 +1835,11 @@ impl SqlStore {
                 Yuan::from_fen(r.try_get::<i64, _>("net")?),
             );
         }
+        tracing::debug!(
+            step = 4,
+            ms = tt.elapsed().as_millis() as u64,
+            "medical_years"
+        );
         let policy = policy_table(&mut conn).await?;
         let jan1 = Date::from_calendar_date(year, time::Month::January, 1).unwrap_or(Date::MIN);
 
@@ -1760,6 +1889,11 @@ impl SqlStore {
                 out.push(row);
             }
         }
+        tracing::debug!(
+            step = 5,
+            ms = tt.elapsed().as_millis() as u64,
+            "medical_years"
+        );
         out.sort_by(|a, b| {
             (&a.village_code, &a.household_no, &a.id_number).cmp(&(
                 &b.village_code,

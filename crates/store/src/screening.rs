@@ -964,13 +964,13 @@ fn scan_record(
 }
 
 /// A cursor over a snapshot chunk's text.
-struct Scan<'a> {
-    s: &'a str,
+pub(crate) struct Scan<'a> {
+    pub(crate) s: &'a str,
 }
 
 impl<'a> Scan<'a> {
     /// The text up to `sep`, which is consumed.
-    fn until(&mut self, sep: char) -> Result<&'a str> {
+    pub(crate) fn until(&mut self, sep: char) -> Result<&'a str> {
         let (head, rest) = self
             .s
             .split_once(sep)
@@ -979,7 +979,7 @@ impl<'a> Scan<'a> {
         Ok(head)
     }
 
-    fn expect(&mut self, sep: char) -> Result<()> {
+    pub(crate) fn expect(&mut self, sep: char) -> Result<()> {
         self.s = self
             .s
             .strip_prefix(sep)
@@ -988,7 +988,7 @@ impl<'a> Scan<'a> {
     }
 
     /// `:` (NULL) or `<characters>:<text>`.
-    fn counted(&mut self) -> Result<Option<&'a str>> {
+    pub(crate) fn counted(&mut self) -> Result<Option<&'a str>> {
         let n = self.until(':')?;
         if n.is_empty() {
             return Ok(None);

@@ -233,6 +233,16 @@ impl Backend {
         }
     }
 
+    /// [`Backend::json_texts`] for a JSON array of integers, as integers.
+    pub(crate) fn json_ints(self, param: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("SELECT value FROM json_each({param})"),
+            Backend::Postgres => {
+                format!("SELECT CAST(json_array_elements_text(CAST({param} AS json)) AS BIGINT)")
+            }
+        }
+    }
+
     /// `count` placeholders for an IN list that binds its values in order (see [`crate::households::Query`]).
     pub(crate) fn placeholders(self, count: usize) -> String {
         match self {
