@@ -1776,28 +1776,13 @@ impl SqlStore {
                 },
             );
         }
-        tracing::debug!(
-            step = 0,
-            ms = tt.elapsed().as_millis() as u64,
-            "medical_years"
-        );
         let bases: Vec<String> = sums.keys().cloned().collect();
         let people = self.people_by_base(&mut conn, scope, &bases).await?;
 
-        tracing::debug!(
-            step = 1,
-            ms = tt.elapsed().as_millis() as u64,
-            "medical_years"
-        );
         let mut household_ids: Vec<i64> = people.iter().map(|p| p.household_id).collect();
         household_ids.sort_unstable();
         household_ids.dedup();
         let coverage = Coverage::load(&mut conn, self.backend, &household_ids, year).await?;
-        tracing::debug!(
-            step = 2,
-            ms = tt.elapsed().as_millis() as u64,
-            "medical_years"
-        );
         let mut relations: HashMap<i64, Vec<(Relation, Date)>> = HashMap::new();
         for r in rows_for_households(
             &mut conn,
@@ -1812,11 +1797,6 @@ impl SqlStore {
                 .or_default()
                 .push((req(&r, "relation")?, req_date(&r, "birth_date")?));
         }
-        tracing::debug!(
-            step = 3,
-            ms = tt.elapsed().as_millis() as u64,
-            "medical_years"
-        );
         let mut incomes: HashMap<i64, Yuan> = HashMap::new();
         for r in rows_for_households(
             &mut conn,
@@ -1835,11 +1815,6 @@ impl SqlStore {
                 Yuan::from_fen(r.try_get::<i64, _>("net")?),
             );
         }
-        tracing::debug!(
-            step = 4,
-            ms = tt.elapsed().as_millis() as u64,
-            "medical_years"
-        );
         let policy = policy_table(&mut conn).await?;
         let jan1 = Date::from_calendar_date(year, time::Month::January, 1).unwrap_or(Date::MIN);
 
@@ -1889,11 +1864,6 @@ impl SqlStore {
                 out.push(row);
             }
         }
-        tracing::debug!(
-            step = 5,
-            ms = tt.elapsed().as_millis() as u64,
-            "medical_years"
-        );
         out.sort_by(|a, b| {
             (&a.village_code, &a.household_no, &a.id_number).cmp(&(
                 &b.village_code,
