@@ -31,6 +31,13 @@ impl Fields {
         self.0.get(name).map_or("", |s| s.trim())
     }
 
+    /// The `version` the page was rendered with (optimistic locking); a form without it is stale.
+    pub fn version(&self) -> Result<i64, crate::AppError> {
+        self.get("version")
+            .parse::<i64>()
+            .map_err(|_| crate::AppError::BadRequest("缺少版本号，请刷新页面后重试".into()))
+    }
+
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
         self.0.insert(name.to_string(), value.into());
     }

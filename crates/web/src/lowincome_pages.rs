@@ -1450,13 +1450,6 @@ async fn render_care(
     Ok((status, html).into_response())
 }
 
-fn version_of(fields: &Fields) -> Result<i64, AppError> {
-    fields
-        .get("version")
-        .parse::<i64>()
-        .map_err(|_| AppError::BadRequest("缺少版本号，请刷新页面后重试".into()))
-}
-
 /// An action's refusal shown on the entry's page; other errors go to the error page.
 async fn refused(
     state: &AppState,
@@ -1503,7 +1496,7 @@ async fn care_status_submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let fields = Fields::from_pairs(pairs);
-    let version = version_of(&fields)?;
+    let version = fields.version()?;
     match care_set_status(
         &state,
         &user,

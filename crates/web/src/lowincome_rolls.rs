@@ -1473,13 +1473,6 @@ async fn render_roll(
     Ok((status, html).into_response())
 }
 
-fn version_of(fields: &Fields) -> Result<i64, AppError> {
-    fields
-        .get("version")
-        .parse::<i64>()
-        .map_err(|_| AppError::BadRequest("缺少版本号，请刷新页面后重试".into()))
-}
-
 /// Re-renders the entry's page with a refusal: field messages under their fields, anything else
 /// in the summary; 422 for bad input, 409 for a stale version.
 async fn refused(
@@ -1526,7 +1519,7 @@ async fn review_submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let fields = Fields::from_pairs(pairs);
-    let version = version_of(&fields)?;
+    let version = fields.version()?;
     let input = ReviewInput {
         date: fields.get("date").into(),
         outcome: fields.get("outcome").into(),
@@ -1558,7 +1551,7 @@ async fn end_submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let fields = Fields::from_pairs(pairs);
-    let version = version_of(&fields)?;
+    let version = fields.version()?;
     let input = EndInput {
         end_date: fields.get("end_date").into(),
         end_reason: fields.get("end_reason").into(),

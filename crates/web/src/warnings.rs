@@ -488,13 +488,6 @@ fn back_to(fields: &Fields) -> String {
     }
 }
 
-fn version_of(fields: &Fields) -> Result<i64, AppError> {
-    fields
-        .get("version")
-        .parse::<i64>()
-        .map_err(|_| AppError::BadRequest("缺少版本号，请刷新页面后重试".into()))
-}
-
 async fn convert_submit(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -502,7 +495,7 @@ async fn convert_submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let fields = Fields::from_pairs(pairs);
-    let version = version_of(&fields)?;
+    let version = fields.version()?;
     match convert(&state, &user, id, version).await {
         Ok(case_id) => {
             user.set_flash("已转为线索（来源：部门筛查预警），下一步：入户核实。")
@@ -533,7 +526,7 @@ async fn dismiss_submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     let fields = Fields::from_pairs(pairs);
-    let version = version_of(&fields)?;
+    let version = fields.version()?;
     match dismiss(&state, &user, id, version, fields.get("reason")).await {
         Ok(()) => {
             user.set_flash("已排除该预警。").await?;
