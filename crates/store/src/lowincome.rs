@@ -26,8 +26,9 @@ use zhenxing_screening::id_text;
 use crate::audit::{audit_insert, diff};
 use crate::households::{Arg, Query, code, conflict, corrupt, date_text, like_escape, parse_date};
 use crate::monitoring::{
-    count_u64, empty_page, household_in_scope, is_unique_violation, narrow, page_bounds,
-    policy_from_row, push_limit, push_scope, push_text, text_value, village, without_nulls,
+    count_u64, empty_page, fetch_page, household_in_scope, is_unique_violation, narrow,
+    page_bounds, policy_from_row, push_limit, push_scope, push_text, text_value, village,
+    without_nulls,
 };
 use crate::sql::{Backend, SqlStore, now_text, scope_range};
 use crate::{
@@ -2188,26 +2189,11 @@ impl SqlStore {
         };
         let mut count = Query::new(self.backend, &format!("SELECT COUNT(*) {CARE_FROM}"));
         push_care_filter(&mut count, scope, filter);
-        let total: i64 = count.build().fetch_one(&self.pool).await?.try_get(0)?;
         let mut q = Query::new(self.backend, CARE_SELECT);
         push_care_filter(&mut q, scope, filter);
         q.sql
             .push_str(" ORDER BY h.village_code, h.household_no, c.care_group, c.id");
-        push_limit(&mut q, page);
-        let items = q
-            .build()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(care_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        let (page_no, per_page) = page_bounds(page);
-        Ok(Page {
-            items,
-            total: count_u64(total),
-            page: page_no,
-            per_page,
-        })
+        fetch_page(&self.pool, count, q, page, care_from_row).await
     }
 
     pub(crate) async fn care_set_status_impl(

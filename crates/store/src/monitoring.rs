@@ -584,6 +584,33 @@ pub(crate) fn empty_page<T>(page: PageRequest) -> Page<T> {
     }
 }
 
+/// A page of rows: `count` gives the total, `select` (filtered and ordered like it) the rows,
+/// cut to `page` and turned into items by `item`.
+pub(crate) async fn fetch_page<T>(
+    pool: &sqlx::AnyPool,
+    count: Query,
+    mut select: Query,
+    page: PageRequest,
+    item: impl Fn(&AnyRow) -> Result<T>,
+) -> Result<Page<T>> {
+    let total: i64 = count.build().fetch_one(pool).await?.try_get(0)?;
+    push_limit(&mut select, page);
+    let items = select
+        .build()
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(item)
+        .collect::<Result<Vec<_>>>()?;
+    let (page_no, per_page) = page_bounds(page);
+    Ok(Page {
+        items,
+        total: count_u64(total),
+        page: page_no,
+        per_page,
+    })
+}
+
 pub(crate) fn push_limit(q: &mut Query, page: PageRequest) {
     let (page_no, per_page) = page_bounds(page);
     let limit = q.arg(Arg::Int(i64::from(per_page)));

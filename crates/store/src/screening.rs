@@ -21,8 +21,8 @@ use zhenxing_screening::{RuleDef, default_rules, id_key, id_text};
 use crate::audit::{audit_insert, diff};
 use crate::households::{Arg, Query, corrupt, parse_date, req_code};
 use crate::monitoring::{
-    count_u64, empty_page, is_unique_violation, narrow, page_bounds, push_limit, push_scope,
-    push_text, text_value, village, without_nulls,
+    count_u64, empty_page, fetch_page, is_unique_violation, narrow, push_scope, push_text,
+    text_value, village, without_nulls,
 };
 use crate::sql::{Backend, SqlStore, now_text, scope_range};
 use crate::{
@@ -1281,7 +1281,6 @@ impl SqlStore {
     ) -> Result<Page<FeedUploadRow>> {
         let mut count = Query::new(self.backend, "SELECT COUNT(*) FROM feed_uploads u");
         push_concerning(&mut count, "u.scope_code", &actor.scope);
-        let total: i64 = count.build().fetch_one(&self.pool).await?.try_get(0)?;
         let mut q = Query::new(
             self.backend,
             "SELECT u.id, u.kind, u.period, u.file_name, u.rows_total, u.rows_matched, u.rows_unmatched, u.rows_malformed, u.uploaded_by, \
@@ -1289,21 +1288,7 @@ impl SqlStore {
         );
         push_concerning(&mut q, "u.scope_code", &actor.scope);
         q.sql.push_str(" ORDER BY u.id DESC");
-        push_limit(&mut q, page);
-        let items = q
-            .build()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(upload_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        let (page_no, per_page) = page_bounds(page);
-        Ok(Page {
-            items,
-            total: count_u64(total),
-            page: page_no,
-            per_page,
-        })
+        fetch_page(&self.pool, count, q, page, upload_from_row).await
     }
 
     // --- the snapshot of an integrated run ---
@@ -2348,7 +2333,6 @@ impl SqlStore {
     ) -> Result<Page<RunRow>> {
         let mut count = Query::new(self.backend, "SELECT COUNT(*) FROM screening_runs s");
         push_concerning(&mut count, "s.scope_code", &actor.scope);
-        let total: i64 = count.build().fetch_one(&self.pool).await?.try_get(0)?;
         let mut q = Query::new(
             self.backend,
             "SELECT s.id, s.period, s.started_by, s.started_at, s.params, s.hits, s.new_count, s.monitored_count, s.updated_count \
@@ -2356,21 +2340,7 @@ impl SqlStore {
         );
         push_concerning(&mut q, "s.scope_code", &actor.scope);
         q.sql.push_str(" ORDER BY s.id DESC");
-        push_limit(&mut q, page);
-        let items = q
-            .build()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(run_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        let (page_no, per_page) = page_bounds(page);
-        Ok(Page {
-            items,
-            total: count_u64(total),
-            page: page_no,
-            per_page,
-        })
+        fetch_page(&self.pool, count, q, page, run_from_row).await
     }
 
     pub(crate) async fn warnings_list_impl(
@@ -2384,26 +2354,11 @@ impl SqlStore {
         };
         let mut count = Query::new(self.backend, &format!("SELECT COUNT(*) {WARNING_FROM}"));
         push_warning_filter(&mut count, scope, filter);
-        let total: i64 = count.build().fetch_one(&self.pool).await?.try_get(0)?;
         let mut q = Query::new(self.backend, WARNING_SELECT);
         push_warning_filter(&mut q, scope, filter);
         q.sql
             .push_str(" ORDER BY w.village_code, h.household_no, w.rule_id, w.id");
-        push_limit(&mut q, page);
-        let items = q
-            .build()
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(warning_from_row)
-            .collect::<Result<Vec<_>>>()?;
-        let (page_no, per_page) = page_bounds(page);
-        Ok(Page {
-            items,
-            total: count_u64(total),
-            page: page_no,
-            per_page,
-        })
+        fetch_page(&self.pool, count, q, page, warning_from_row).await
     }
 
     pub(crate) async fn warnings_export_impl(
