@@ -2139,14 +2139,22 @@ impl SqlStore {
         let mut open: HashMap<(i64, String), i64> = HashMap::new();
         let mut known: HashSet<(i64, String)> = HashSet::new();
         {
-            // One aggregate: a row through sqlx costs more than the database's work here.
-            let mut q = Query::new(
-                self.backend,
-                "SELECT string_agg(format('%s,%s,%s:%s%s:%s', w.id, w.household_id, LENGTH(w.rule_id), w.rule_id, \
-                 LENGTH(w.evidence), w.evidence), ';') FROM warnings w",
+            // One aggregate: a row through sqlx costs more than the database's work here. Only a
+            // warning whose periods span this one can hold a line of it: the evidence of the others
+            // (all of them in a new month's run) is not read.
+            let mut q = Query::new(self.backend, "");
+            let (p1, p2) = (
+                q.arg(Arg::Text(period_text.clone())),
+                q.arg(Arg::Text(period_text.clone())),
+            );
+            q.sql = format!(
+                "SELECT string_agg(format('%s,%s,%s:%s%s:%s', x.id, x.household_id, LENGTH(x.rule_id), x.rule_id, \
+                 LENGTH(x.ev), x.ev), ';') FROM (SELECT w.id, w.household_id, w.rule_id, \
+                 CASE WHEN w.first_period <= {p1} AND w.last_period >= {p2} THEN w.evidence END AS ev FROM warnings w"
             );
             push_scope(&mut q, "w.village_code", &actor.scope);
-            q.sql.push_str(&format!(" AND w.status IN {OPEN_STATUSES}"));
+            q.sql
+                .push_str(&format!(" AND w.status IN {OPEN_STATUSES}) AS x"));
             let text: Option<String> = q.build().fetch_one(&mut *tx).await?.try_get(0)?;
             let mut c = Scan {
                 s: text.as_deref().unwrap_or(""),

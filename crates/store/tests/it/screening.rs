@@ -1180,3 +1180,50 @@ async fn the_cached_registry_follows_every_change() {
         );
     }
 }
+
+/// A warning's evidence holds one line per period: running a period again (the latest or an
+/// older one) repeats none, while a new month's run — which reads no evidence at all — adds its own.
+#[tokio::test]
+async fn running_a_period_again_repeats_no_evidence() {
+    for (store, _dir) in stores().await {
+        with_registry(&store).await;
+        let run = |p: &'static str, oop: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .screening_run_record(
+                        &town(),
+                        period(p),
+                        "",
+                        &[hit(
+                            "QY0001",
+                            "medical_stay",
+                            &format!("住院 个人自付 {oop} 元"),
+                        )],
+                    )
+                    .await
+                    .expect("run")
+            }
+        };
+        run("2026-03", "8,200.00").await;
+        run("2026-04", "9,000.00").await;
+        run("2026-03", "8,200.00").await;
+        run("2026-04", "9,000.00").await;
+        let list = store
+            .warnings_list(&town(), &WarningFilter::default(), PageRequest::default())
+            .await
+            .expect("list");
+        assert_eq!(list.total, 1);
+        assert_eq!(
+            list.items[0].evidence,
+            "2026-04：住院 个人自付 9,000.00 元\n2026-03：住院 个人自付 8,200.00 元"
+        );
+        run("2026-05", "9,500.00").await;
+        let w = store
+            .warning_get(&town(), list.items[0].id)
+            .await
+            .expect("get");
+        assert_eq!(w.evidence.lines().count(), 3);
+        assert!(w.evidence.starts_with("2026-05："), "{}", w.evidence);
+    }
+}
