@@ -708,7 +708,7 @@ fn age_on(birth: Date, on: Date) -> i32 {
     on.year() - birth.year() - i32::from(before_birthday)
 }
 
-/// 孤儿 as docs/LOWINCOME-SPEC.md approximates it (the registry has no death records): under 18 on
+/// 孤儿 as docs/LOWINCOME.md approximates it (the registry has no death records): under 18 on
 /// `on` with no parent member in the household — 户主/配偶 for 之子/之女, 之子/之儿媳/之女/之女婿 for
 /// grandchildren, 之父/之母 for the head and siblings; other relations have no parent in the
 /// household's terms and count as without one.
