@@ -2491,17 +2491,7 @@ impl SqlStore {
         today: Date,
     ) -> Result<Vec<LowIncomeCount>> {
         let scope = &actor.scope;
-        let (lo, hi) = scope_range(scope);
-        let villages: Vec<(String, String)> = sqlx::query(
-            "SELECT code, name FROM divisions WHERE level = 'village' AND code >= $1 AND code < $2 ORDER BY code",
-        )
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("code")?, r.try_get("name")?)))
-        .collect::<Result<_>>()?;
+        let villages = self.villages_in(scope).await?;
         let kinds: Vec<Option<LowIncomeType>> = std::iter::once(None)
             .chain(LowIncomeType::ALL.iter().copied().map(Some))
             .collect();

@@ -1413,14 +1413,10 @@ impl SqlStore {
             .collect()
     }
 
-    pub(crate) async fn monitoring_overview_impl(
-        &self,
-        actor: &Actor,
-        today: Date,
-    ) -> Result<MonitoringOverview> {
-        let scope = &actor.scope;
+    /// The villages of a scope as (code, name), in code order (the rows of a per-village count).
+    pub(crate) async fn villages_in(&self, scope: &DivisionCode) -> Result<Vec<(String, String)>> {
         let (lo, hi) = scope_range(scope);
-        let villages: Vec<(String, String)> = sqlx::query(
+        sqlx::query(
             "SELECT code, name FROM divisions WHERE level = 'village' AND code >= $1 AND code < $2 ORDER BY code",
         )
         .bind(lo)
@@ -1429,7 +1425,16 @@ impl SqlStore {
         .await?
         .iter()
         .map(|r| Ok((r.try_get("code")?, r.try_get("name")?)))
-        .collect::<Result<_>>()?;
+        .collect()
+    }
+
+    pub(crate) async fn monitoring_overview_impl(
+        &self,
+        actor: &Actor,
+        today: Date,
+    ) -> Result<MonitoringOverview> {
+        let scope = &actor.scope;
+        let villages = self.villages_in(scope).await?;
 
         let status_filter = |status| MonitoredFilter {
             status: Some(status),

@@ -916,7 +916,7 @@ impl CachedHousehold {
     }
 }
 
-/// One record of a snapshot text:/// One record of a snapshot text: `id|kind|date|person_key|code1|code2|amount1…6|number|grade|`
+/// One record of a snapshot text: `id|kind|date|person_key|code1|code2|amount1…6|number|grade|`
 /// then `text1` and `subject` counted. `household` gives the 户编号 of records about a household
 /// (housing, disaster, water), asked with `true` for those kinds. A record not `wanted` (of a
 /// household outside the scope) is skipped over and not decoded.
@@ -1294,9 +1294,12 @@ impl SqlStore {
     // --- the snapshot of an integrated run ---
 
     pub(crate) async fn screening_cache_warm_impl(&self, actor: &Actor) -> Result<bool> {
+        // Checked first: `serve` asks every minute, and the cache is usually current.
+        if self.cache_version().await?.is_some() {
+            return Ok(false);
+        }
         let ids = self.scope_ids(&actor.scope).await?;
-        let total = self.household_count().await?;
-        if ids.is_empty() || ids.len() as i64 != total || self.cache_version().await?.is_some() {
+        if ids.is_empty() || ids.len() as i64 != self.household_count().await? {
             return Ok(false);
         }
         self.registry_cached(&actor.scope, Some(&ids)).await?;
@@ -1346,7 +1349,6 @@ impl SqlStore {
         actor: &Actor,
         period: Period,
     ) -> Result<ScreeningSnapshot> {
-        tracing::debug!("snapshot started");
         let total = self.household_count().await?;
         let mut count = Query::new(self.backend, "SELECT COUNT(*) FROM households h");
         push_scope(&mut count, "h.village_code", &actor.scope);
@@ -1361,7 +1363,6 @@ impl SqlStore {
         };
         // The registry and records, and the medical sums, side by side (on SQLite each query runs
         // on its connection's own thread).
-        let t1 = std::time::Instant::now();
         let registry = async {
             let snapshot = if by_table {
                 self.snapshot_by_table(&actor.scope, period, &ids, whole)
@@ -1370,24 +1371,10 @@ impl SqlStore {
                 self.snapshot_by_household(&actor.scope, period, &ids)
                     .await?
             };
-            tracing::debug!(
-                phase = "registry",
-                ms = t1.elapsed().as_millis() as u64,
-                "snapshot"
-            );
             Ok::<_, StoreError>(in_order(snapshot))
         };
-        let medical = async {
-            let m = self.medical_window(period).await;
-            tracing::debug!(
-                phase = "medical",
-                ms = t1.elapsed().as_millis() as u64,
-                "snapshot"
-            );
-            m
-        };
         let ((households, records), medical) =
-            futures_util::future::try_join(registry, medical).await?;
+            futures_util::future::try_join(registry, self.medical_window(period)).await?;
         let medical = in_scope(medical, &households);
         // Both ways read the same snapshot: debug builds (the tests) check it on every call.
         #[cfg(debug_assertions)]
@@ -1583,11 +1570,9 @@ impl SqlStore {
             && row.try_get::<i64, _>(0)? == version
         {
             let data: Vec<u8> = row.try_get(1)?;
-            tracing::debug!(bytes = data.len(), "screening cache read");
             match postcard::from_bytes::<Vec<CachedHousehold>>(&data) {
                 Ok(cached) => {
                     drop(data);
-                    tracing::debug!("screening cache decoded");
                     let monitored = self.households_with_cases().await?;
                     let mut index = HashMap::with_capacity(cached.len());
                     let households = cached
@@ -1598,7 +1583,6 @@ impl SqlStore {
                             c.into_household(&monitored)
                         })
                         .collect::<Result<Vec<_>>>()?;
-                    tracing::debug!("screening cache households built");
                     return Ok((households, index));
                 }
                 Err(e) => {
@@ -1668,7 +1652,6 @@ impl SqlStore {
         ids: &[i64],
     ) -> Result<(Vec<zhenxing_screening::Household>, HashMap<i64, usize>)> {
         use futures_util::StreamExt;
-        let t0 = std::time::Instant::now();
         // Households.
         let chunks: Vec<(i64, i64)> = ids
             .chunks(TABLE_CHUNK)
@@ -1720,12 +1703,6 @@ impl SqlStore {
             }
         }
         drop(texts);
-
-        tracing::debug!(
-            phase = "households",
-            ms = t0.elapsed().as_millis() as u64,
-            "snapshot"
-        );
         // Members, in position order per household.
         let mut members: Vec<(usize, i64, zhenxing_screening::Person)> = Vec::new();
         let member_sql = "SELECT string_agg(format('%s,%s,%s,%s,%s,%s', m.household_id, m.position, m.id_base, \
@@ -1765,12 +1742,6 @@ impl SqlStore {
         for (h, _, p) in members {
             households[h].members.push(p);
         }
-
-        tracing::debug!(
-            phase = "members",
-            ms = t0.elapsed().as_millis() as u64,
-            "snapshot"
-        );
         // Income years, in year order per household.
         let income_sql = "SELECT string_agg(format('%s,%s,%s,%s,%s,%s,%s', i.household_id, i.year, i.wage_income, \
              i.business_income, i.property_income, i.transfer_income, i.business_expense), ';') FROM incomes i";
@@ -1797,12 +1768,6 @@ impl SqlStore {
                 h.incomes.sort_by_key(|r| r.year);
             }
         }
-
-        tracing::debug!(
-            phase = "incomes",
-            ms = t0.elapsed().as_millis() as u64,
-            "snapshot"
-        );
         Ok((households, index))
     }
 

@@ -64,6 +64,9 @@ pub enum AppError {
     Internal(String),
 }
 
+/// Field messages, summary line and status of a refused form ([`AppError::into_form_refusal`]).
+pub type FormRefusal = (BTreeMap<String, String>, Option<String>, StatusCode);
+
 impl AppError {
     pub fn internal(context: impl Into<String>) -> Self {
         AppError::Internal(context.into())
@@ -73,6 +76,22 @@ impl AppError {
         AppError::Invalid {
             message: message.into(),
             fields: BTreeMap::new(),
+        }
+    }
+
+    /// A form's refusal as its page shows it again: the field messages, a summary line when no
+    /// field carries the message (or the record changed meanwhile), and the status (422, 409).
+    /// Anything else is not the form's to show.
+    pub fn into_form_refusal(self) -> Result<FormRefusal, AppError> {
+        match self {
+            AppError::Invalid { message, fields } => {
+                let top = fields.is_empty().then_some(message);
+                Ok((fields, top, StatusCode::UNPROCESSABLE_ENTITY))
+            }
+            AppError::Conflict(message) => {
+                Ok((BTreeMap::new(), Some(message), StatusCode::CONFLICT))
+            }
+            e => Err(e),
         }
     }
 

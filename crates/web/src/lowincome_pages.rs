@@ -1458,35 +1458,8 @@ async fn refused(
     fields: &Fields,
     e: AppError,
 ) -> Result<Response, AppError> {
-    match e {
-        AppError::Invalid { message, fields: f } => {
-            let top = f.is_empty().then_some(message);
-            render_care(
-                state,
-                user,
-                id,
-                fields,
-                &f,
-                top,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        e @ AppError::Conflict(_) => {
-            let status = e.status();
-            render_care(
-                state,
-                user,
-                id,
-                fields,
-                &FieldErrors::new(),
-                Some(e.to_string()),
-                status,
-            )
-            .await
-        }
-        e => Err(e),
-    }
+    let (errors, summary, status) = e.into_form_refusal()?;
+    render_care(state, user, id, fields, &errors, summary, status).await
 }
 
 async fn care_status_submit(

@@ -1297,9 +1297,9 @@ async fn new_submit(
             .await?;
             Ok(Redirect::to(&format!("/lowincome/rolls/{id}")).into_response())
         }
-        Err(AppError::Invalid { message, fields: f }) => {
+        Err(e) => {
             // The store's own refusals (one message) go to the summary, field ones under fields.
-            let top = f.is_empty().then_some(message);
+            let (errors, summary, status) = e.into_form_refusal()?;
             render_new(
                 &state,
                 &user,
@@ -1307,27 +1307,12 @@ async fn new_submit(
                 kind,
                 &fields,
                 Some(&chosen),
-                &f,
-                top,
-                StatusCode::UNPROCESSABLE_ENTITY,
+                &errors,
+                summary,
+                status,
             )
             .await
         }
-        Err(AppError::Conflict(message)) => {
-            render_new(
-                &state,
-                &user,
-                &household_no,
-                kind,
-                &fields,
-                Some(&chosen),
-                &FieldErrors::new(),
-                Some(message),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        Err(e) => Err(e),
     }
 }
 
@@ -1482,34 +1467,8 @@ async fn refused(
     fields: &Fields,
     e: AppError,
 ) -> Result<Response, AppError> {
-    match e {
-        AppError::Invalid { message, fields: f } => {
-            let top = f.is_empty().then_some(message);
-            render_roll(
-                state,
-                user,
-                id,
-                fields,
-                &f,
-                top,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        AppError::Conflict(message) => {
-            render_roll(
-                state,
-                user,
-                id,
-                fields,
-                &FieldErrors::new(),
-                Some(message),
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-        e => Err(e),
-    }
+    let (errors, summary, status) = e.into_form_refusal()?;
+    render_roll(state, user, id, fields, &errors, summary, status).await
 }
 
 async fn review_submit(
